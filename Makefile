@@ -1,0 +1,58 @@
+# MineSafe — `make run` serves the demo platform, `make test` runs the whole suite.
+# Needs only Python >= 3.11 (python3 on PATH, or PYTHON=/path/to/python3.x).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+DEV_ENV := DEBUG=true DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3
+
+.PHONY: run test test-sqlite test-postgres lint browser messages demo worker clean bench
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MineSafe needs Python >= 3.11; set PYTHON=...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+messages: $(STAMP)
+	@$(BIN)/python -m minesafe.compile_messages
+
+run: $(STAMP) messages
+	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	@$(DEV_ENV) $(BIN)/python manage.py demo --if-empty
+	@$(DEV_ENV) $(BIN)/python manage.py demo_logins
+	@echo "Serving MineSafe at http://$(HOST):$(PORT)/"
+	@$(DEV_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+demo: $(STAMP) messages
+	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	@$(DEV_ENV) $(BIN)/python manage.py demo
+
+# Debian's chromium for the browser smoke test (Playwright drives it; no browser download).
+browser:
+	@bash scripts/ensure-chromium.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) messages browser lint
+	@$(MAKE) --no-print-directory test-sqlite
+	@bash scripts/pg-or-skip.sh "$(PG_URL)" && $(MAKE) --no-print-directory test-postgres || test $$? -eq 3
+
+test-sqlite: $(STAMP)
+	@echo "== test suite on SQLite"
+	$(BIN)/python -m pytest -p no:cacheprovider
+
+test-postgres: $(STAMP)
+	@echo "== test suite on PostgreSQL ($(PG_URL))"
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache

@@ -1,0 +1,1 @@
+"""MineSafe (矿安治本监管平台): mine-safety regulation platform."""
