@@ -1,0 +1,49 @@
+"""API framework: DomainError and validation errors → JSON answers with the right status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from minesafe.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
+
+__all__ = ["install_error_handlers"]
+
+
+def _loc_field(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data")]
+    return ".".join(parts) or "__all__"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """422 with ``{"detail", "errors": {field: [messages]}}`` for bad input; never a 500 for it."""
+
+    @api.exception_handler(ValidationError)
+    def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors: dict[str, list[str]] = {}
+        for err in exc.errors:
+            errors.setdefault(_loc_field(err.get("loc", ())), []).append(str(err.get("msg", "invalid")))
+        return api.create_response(request, {"detail": "输入有误", "errors": errors}, status=422)
+
+    @api.exception_handler(FieldErrors)
+    def _fields(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
+        return api.create_response(request, {"detail": "输入有误", "errors": exc.errors}, status=422)
+
+    @api.exception_handler(PermissionDenied)
+    def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return api.create_response(request, {"detail": "无权执行此操作"}, status=403)
+
+    @api.exception_handler(NotFound)
+    def _missing(request: HttpRequest, exc: NotFound) -> HttpResponse:
+        return api.create_response(request, {"detail": "未找到"}, status=404)
+
+    @api.exception_handler(Conflict)
+    def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc)}, status=409)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return api.create_response(request, {"detail": "需要登录或有效的 API 令牌"}, status=401)

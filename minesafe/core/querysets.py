@@ -1,0 +1,47 @@
+"""Scoped-by-default querysets: the one place that decides which rows a user may see."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from django.db import models
+from django.db.models import Q
+
+from minesafe.core.scope import NO_SCOPE, Scope
+
+__all__ = ["ScopedQuerySet", "scope_of"]
+
+
+def scope_of(user: Any) -> Scope:
+    """Return the user's :class:`Scope`; anonymous or inactive users get no scope."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return NO_SCOPE
+    return getattr(user, "scope", NO_SCOPE)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Queryset with ``visible_to(user)``.
+
+    Subclasses declare ``division_field`` (a lookup ending in a division code, e.g. ``"county__code"``)
+    and ``organisation_field`` (a lookup to the owning enterprise organisation id). They may override
+    :meth:`regulator_filter` when a row is reachable through more than one division.
+    """
+
+    division_field: str = ""
+    organisation_field: str = ""
+
+    def regulator_filter(self, prefix: str) -> Q:
+        if not prefix:
+            return Q()  # national level sees everything
+        return Q(**{f"{self.division_field}__startswith": prefix})
+
+    def enterprise_filter(self, organisation_id: int) -> Q:
+        return Q(**{self.organisation_field: organisation_id})
+
+    def visible_to(self, user: Any) -> Self:
+        scope = scope_of(user)
+        if scope.is_regulator and self.division_field:
+            return self.filter(self.regulator_filter(scope.division_prefix))
+        if scope.is_enterprise and self.organisation_field and scope.organisation_id is not None:
+            return self.filter(self.enterprise_filter(scope.organisation_id))
+        return self.none()
