@@ -1,0 +1,59 @@
+"""Role × permission matrix and the ``require`` check every service calls first.
+
+Scope (which rows) is decided by ``ScopedQuerySet.visible_to``; this module decides which actions a
+role may take at all. The three admin roles (三员分立) hold no business permission.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from minesafe.accounts.choices import ADMIN_ROLES, ENTERPRISE_ROLES, REGULATOR_ROLES, Role
+from minesafe.core.errors import NotFound, PermissionDenied
+
+__all__ = ["PERMISSIONS", "has_perm", "require", "require_visible"]
+
+BUSINESS_ROLES = REGULATOR_ROLES | ENTERPRISE_ROLES
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # registry
+    "registry.view": BUSINESS_ROLES,
+    "registry.export": BUSINESS_ROLES,
+    "registry.edit": REGULATOR_ROLES,
+    "registry.import": REGULATOR_ROLES,
+    "registry.change_status": REGULATOR_ROLES,
+    # own API tokens
+    "accounts.own_tokens": BUSINESS_ROLES,
+    # 三员分立: each admin role has one narrow duty
+    "accounts.manage_users": frozenset({Role.SYS_ADMIN}),
+    "accounts.security": frozenset({Role.SEC_ADMIN}),
+    "audit.view": frozenset({Role.AUDIT_ADMIN}),
+}
+
+assert not any(PERMISSIONS[p] & ADMIN_ROLES for p in PERMISSIONS if p.startswith("registry."))
+
+
+def has_perm(user: Any, perm: str) -> bool:
+    """True when the user is active and its role carries ``perm``."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if perm not in PERMISSIONS:
+        raise KeyError(f"unknown permission {perm!r}")
+    return user.role in PERMISSIONS[perm]
+
+
+def require(user: Any, perm: str, obj: models.Model | None = None) -> None:
+    """Raise PermissionDenied unless the user holds ``perm``; NotFound if ``obj`` is out of scope."""
+    if not has_perm(user, perm):
+        raise PermissionDenied(perm)
+    if obj is not None:
+        require_visible(user, obj)
+
+
+def require_visible(user: Any, obj: models.Model) -> None:
+    """Raise NotFound when ``obj`` is not in ``type(obj).objects.visible_to(user)``."""
+    manager = type(obj)._default_manager
+    if not manager.visible_to(user).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
+        raise NotFound(f"{obj._meta.label} {obj.pk}")
