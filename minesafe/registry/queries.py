@@ -1,0 +1,69 @@
+"""Read-side queries for the registry: dashboard counts, licence warnings, list filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from minesafe.registry.choices import MineStatus, Sector
+from minesafe.registry.models import Mine
+from minesafe.rules.licences import LICENCE_WARNING_DAYS
+
+__all__ = ["dashboard", "licence_filter", "licence_warnings"]
+
+LICENCE_FIELDS = ("mining_licence_valid_until", "safety_licence_valid_until")
+
+
+def licence_filter(state: str, today: dt.date) -> Q:
+    """Q for mines with at least one licence in ``state`` (expired / expiring / missing)."""
+    horizon = today + dt.timedelta(days=LICENCE_WARNING_DAYS)
+    cond = Q(pk__in=[])
+    for f in LICENCE_FIELDS:
+        if state == "expired":
+            cond |= Q(**{f"{f}__lt": today})
+        elif state == "expiring":
+            cond |= Q(**{f"{f}__gte": today, f"{f}__lte": horizon})
+        elif state == "missing":
+            cond |= Q(**{f"{f}__isnull": True})
+    return cond
+
+
+def licence_warnings(mines: QuerySet[Mine], today: dt.date) -> QuerySet[Mine]:
+    """Non-closed mines with a licence expiring within 90 days, soonest first."""
+    return (
+        mines.exclude(status=MineStatus.CLOSED)
+        .filter(licence_filter("expiring", today))
+        .select_related("enterprise", "county")
+        .order_by("safety_licence_valid_until", "mining_licence_valid_until")
+    )
+
+
+def _counted(rows: list[dict[str, Any]], key: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+    total = max((r["n"] for r in rows), default=0) or 1
+    return [{"key": r[key], "label": labels.get(r[key], r[key]), "n": r["n"], "pct": round(100 * r["n"] / total)}
+            for r in rows]
+
+
+def dashboard(mines: QuerySet[Mine], today: dt.date) -> dict[str, Any]:
+    """Counts by sector, status and county, and licence warnings, over an already scoped queryset."""
+    by_sector = list(mines.values("sector").annotate(n=Count("id")).order_by("-n"))
+    by_status = list(mines.values("status").annotate(n=Count("id")).order_by("-n"))
+    by_county = list(
+        mines.values("county_id", "county__name").annotate(n=Count("id")).order_by("-n", "county_id")[:15]
+    )
+    for row in by_county:
+        row["label"] = row["county__name"]
+    active = mines.exclude(status=MineStatus.CLOSED)
+    return {
+        "total": mines.count(),
+        "by_sector": _counted(by_sector, "sector", dict(Sector.choices)),
+        "by_status": _counted(by_status, "status", dict(MineStatus.choices)),
+        "by_county": _counted([{**r, "key": r["county_id"]} for r in by_county], "key",
+                              {r["county_id"]: r["label"] for r in by_county}),
+        "expiring": licence_warnings(mines, today)[:50],
+        "expiring_count": licence_warnings(mines, today).count(),
+        "expired_count": active.filter(licence_filter("expired", today)).count(),
+        "rectification_count": mines.filter(status=MineStatus.RECTIFICATION).count(),
+    }
