@@ -1,0 +1,1 @@
+"""Test support shared by every app: personas and factories (imports any app; never imported by app code)."""
