@@ -103,9 +103,9 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:255]
-    head, _created = AuditChainHead.objects.select_for_update().get_or_create(
-        id=1, defaults={"last_hash": GENESIS_HASH, "count": 0}
-    )
+    head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:  # first entry ever (or a test database that was flushed)
+        head = AuditChainHead.objects.create(id=1, last_hash=GENESIS_HASH, count=0)
     is_user = actor is not None and getattr(actor, "pk", None) is not None
     entry = AuditEntry(
         time=timezone.now(),

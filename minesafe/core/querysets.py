@@ -9,7 +9,33 @@ from django.db.models import Q
 
 from minesafe.core.scope import NO_SCOPE, Scope
 
-__all__ = ["ScopedQuerySet", "scope_of"]
+__all__ = ["ScopedQuerySet", "code_prefix_q", "scope_of"]
+
+
+def _next_prefix(prefix: str) -> str | None:
+    """The smallest digit string above every string starting with ``prefix`` ("2103" → "2104",
+    "2109" → "211"); None when there is none ("99")."""
+    digits = prefix.rstrip("9")
+    if not digits or not digits[-1].isdigit():
+        return None
+    return digits[:-1] + str(int(digits[-1]) + 1)
+
+
+def code_prefix_q(field: str, prefix: str) -> Q:
+    """Rows whose division code in ``field`` starts with ``prefix``, in a form an index can serve.
+
+    A bare ``startswith`` is ``LIKE 'p%'``, which SQLite (case-insensitive LIKE) and PostgreSQL
+    (non-C collations) answer with a full scan. Division codes are digit strings, so the prefix is
+    also the half-open range [prefix, next prefix); the range lets the index narrow the rows and the
+    ``startswith`` keeps the result exact.
+    """
+    if not prefix:
+        return Q()
+    cond = Q(**{f"{field}__gte": prefix, f"{field}__startswith": prefix})
+    upper = _next_prefix(prefix)
+    if upper is not None:
+        cond &= Q(**{f"{field}__lt": upper})
+    return cond
 
 
 def scope_of(user: Any) -> Scope:
@@ -31,9 +57,7 @@ class ScopedQuerySet(models.QuerySet):
     organisation_field: str = ""
 
     def regulator_filter(self, prefix: str) -> Q:
-        if not prefix:
-            return Q()  # national level sees everything
-        return Q(**{f"{self.division_field}__startswith": prefix})
+        return code_prefix_q(self.division_field, prefix)  # "" (national) → everything
 
     def enterprise_filter(self, organisation_id: int) -> Q:
         return Q(**{self.organisation_field: organisation_id})

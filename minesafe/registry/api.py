@@ -15,6 +15,7 @@ from minesafe.accounts.models import Division
 from minesafe.accounts.permissions import require
 from minesafe.core.errors import FieldErrors
 from minesafe.core.middleware import request_id_of
+from minesafe.core.querysets import code_prefix_q
 from minesafe.registry import queries, services
 from minesafe.registry.models import Enterprise, Mine, MineStatusChange
 
@@ -233,7 +234,7 @@ def list_mines(request: HttpRequest, filters: Query[MineFilters]) -> Any:
         if value is not None:
             qs = qs.filter(**{f: value})
     if filters.division:
-        qs = qs.filter(county__code__startswith=filters.division)
+        qs = qs.filter(code_prefix_q("county__code", filters.division))
     if filters.licence:
         qs = qs.filter(queries.licence_filter(filters.licence, timezone.localdate()))
     return qs

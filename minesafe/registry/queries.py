@@ -10,9 +10,11 @@ from django.db.models import Count, Q, QuerySet
 from minesafe.registry.choices import MineStatus, Sector
 from minesafe.registry.models import Mine
 from minesafe.rules.licences import LICENCE_WARNING_DAYS
+from minesafe.rules.mine_attributes import SECTOR_PROFILES
 
 __all__ = ["dashboard", "licence_filter", "licence_warnings"]
 
+NO_MINING_LICENCE_SECTORS = [code for code, p in SECTOR_PROFILES.items() if not p.needs_mining_licence]
 LICENCE_FIELDS = ("mining_licence_valid_until", "safety_licence_valid_until")
 
 
@@ -26,7 +28,10 @@ def licence_filter(state: str, today: dt.date) -> Q:
         elif state == "expiring":
             cond |= Q(**{f"{f}__gte": today, f"{f}__lte": horizon})
         elif state == "missing":
-            cond |= Q(**{f"{f}__isnull": True})
+            missing = Q(**{f"{f}__isnull": True})
+            if f == "mining_licence_valid_until":  # tailings ponds hold no mining licence of their own
+                missing &= ~Q(sector__in=NO_MINING_LICENCE_SECTORS)
+            cond |= missing
     return cond
 
 

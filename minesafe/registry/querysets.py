@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
-from minesafe.core.querysets import ScopedQuerySet
+from minesafe.core.querysets import ScopedQuerySet, code_prefix_q
 
 
 class EnterpriseQuerySet(ScopedQuerySet):
@@ -18,8 +18,8 @@ class EnterpriseQuerySet(ScopedQuerySet):
             return Q()
         from minesafe.registry.models import Mine  # same app; the model module imports this one
 
-        has_mine = Exists(Mine.objects.filter(enterprise=OuterRef("pk"), county__code__startswith=prefix))
-        return Q(division__code__startswith=prefix) | Q(has_mine)
+        with_mines_here = Mine.objects.filter(code_prefix_q("county__code", prefix)).values("enterprise_id")
+        return code_prefix_q("division__code", prefix) | Q(pk__in=with_mines_here)
 
 
 class MineQuerySet(ScopedQuerySet):

@@ -22,6 +22,7 @@ from minesafe.core.forms import apply_field_errors
 from minesafe.core.listing import apply_listing
 from minesafe.core.middleware import request_id_of
 from minesafe.core.models import AuditEntry
+from minesafe.core.querysets import code_prefix_q
 from minesafe.core.xlsx import XLSX_CONTENT_TYPE, SheetError
 from minesafe.registry import io, queries, services
 from minesafe.registry.choices import MINE_STATUS_COLOURS, MineStatus, Scale, Sector
@@ -128,7 +129,7 @@ def _mine_listing(request: HttpRequest, paginate: bool = True) -> Any:
     qs = Mine.objects.visible_to(request.user).select_related("enterprise", "county")
     division = request.GET.get("division", "").strip()
     if division:
-        qs = qs.filter(county__code__startswith=division)
+        qs = qs.filter(code_prefix_q("county__code", division))
     licence = request.GET.get("licence", "").strip()
     if licence in ("expired", "expiring", "missing"):
         qs = qs.filter(queries.licence_filter(licence, timezone.localdate()))

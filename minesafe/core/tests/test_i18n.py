@@ -44,3 +44,11 @@ def test_chinese_is_the_default_and_english_switches() -> None:
         assert str(MineStatus.RECTIFICATION.label) == "停产整顿"
     with translation.override("en"):
         assert str(MineStatus.RECTIFICATION.label) == "Halted for rectification"
+
+
+def test_pages_are_chinese_first_whatever_the_browser_says(client) -> None:
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/").content.decode()
+    assert "Log in" in page and "登录" not in page
