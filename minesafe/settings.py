@@ -135,6 +135,8 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000, minimum=1)
+# Run xlsx imports inside the request instead of a background thread (tests, single-threaded servers).
+IMPORT_RUN_INLINE = env_bool("IMPORT_RUN_INLINE", False)
 
 LOGGING = {
     "version": 1,

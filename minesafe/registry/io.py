@@ -7,7 +7,7 @@ behind (not even the enterprise it would have created); good rows are kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,11 +205,20 @@ def _import_row(actor: User, values: dict[str, Any], request_id: str) -> str:
 
 
 def import_mines(*, actor: User, data: bytes, request_id: str = "",
-                 progress: Any = None) -> ImportResult:
-    """Import mines from an xlsx; raises SheetError when the file as a whole is unusable."""
+                 progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Import mines from an xlsx; raises SheetError when the file as a whole is unusable.
+
+    The whole sheet is parsed before the first write, so a file rejected as a whole (unreadable,
+    missing columns, too many rows) leaves nothing behind. ``progress(done, total)`` is called
+    after every row.
+    """
     require(actor, "registry.import")
     result = ImportResult()
-    for number, values, errors in read_sheet(data, MINE_COLUMNS, max_rows=settings.IMPORT_MAX_ROWS):
+    parsed = list(read_sheet(data, MINE_COLUMNS, max_rows=settings.IMPORT_MAX_ROWS))
+    total = len(parsed)
+    for done, (number, values, errors) in enumerate(parsed, start=1):
+        if progress is not None:
+            progress(done - 1, total)
         if errors:
             result.errors.extend(RowError(e.row, HEADERS.get(e.field, e.field), e.message) for e in errors)
             continue
@@ -226,8 +235,8 @@ def import_mines(*, actor: User, data: bytes, request_id: str = "",
             result.created += 1
         else:
             result.updated += 1
-        if progress is not None:
-            progress(number)
+    if progress is not None:
+        progress(total, total)
     with transaction.atomic():
         audit.record(actor=actor, action="registry.mine.import", object_type="registry.mine",
                      after={"created": result.created, "updated": result.updated,

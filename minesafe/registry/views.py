@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,11 +23,11 @@ from minesafe.core.listing import apply_listing
 from minesafe.core.middleware import request_id_of
 from minesafe.core.models import AuditEntry
 from minesafe.core.querysets import code_prefix_q
-from minesafe.core.xlsx import XLSX_CONTENT_TYPE, SheetError
-from minesafe.registry import io, queries, services
+from minesafe.core.xlsx import XLSX_CONTENT_TYPE
+from minesafe.registry import io, jobs, queries, services
 from minesafe.registry.choices import MINE_STATUS_COLOURS, MineStatus, Scale, Sector
 from minesafe.registry.forms import EnterpriseForm, ImportForm, MineCreateForm, MineForm, StatusChangeForm
-from minesafe.registry.models import Enterprise, Mine
+from minesafe.registry.models import Enterprise, Mine, MineImport
 from minesafe.rules import allowed_targets, licence_state
 
 
@@ -175,16 +175,38 @@ def mine_import_template(request: HttpRequest) -> HttpResponse:
 
 @requires("registry.import")
 def mine_import(request: HttpRequest) -> HttpResponse:
+    """Upload page: queues a background import and sends the user to its progress page."""
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            result = io.import_mines(actor=request.user, data=form.cleaned_data["file"].read(),
-                                     request_id=request_id_of(request))
-        except SheetError as exc:
-            form.add_error("file", str(exc))
-    return render(request, "registry/mine_import.html", {"form": form, "result": result,
-                                                          "columns": io.MINE_COLUMNS})
+            job = jobs.start_import(actor=request.user, filename=upload.name, data=upload.read(),
+                                    request_id=request_id_of(request))
+        except FieldErrors as exc:
+            apply_field_errors(form, exc)
+        else:
+            return redirect(job)
+    recent = MineImport.objects.filter(actor=request.user).defer("content")[:10]
+    return render(request, "registry/mine_import.html", {"form": form, "columns": io.MINE_COLUMNS,
+                                                          "recent": recent})
+
+
+def _own_import(request: HttpRequest, pk: int) -> MineImport:
+    # An import run, its errors and its file belong to the uploader alone.
+    return get_object_or_404(MineImport.objects.defer("content"), pk=pk, actor=request.user)
+
+
+@requires("registry.import")
+def mine_import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_import(request, pk)
+    return render(request, "registry/mine_import_job.html", {"job": job})
+
+
+@requires("registry.import")
+def mine_import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    job = _own_import(request, pk)
+    return JsonResponse({"status": job.status, "processed": job.processed_rows, "total": job.total_rows,
+                         "percent": job.percent, "finished": job.status in ("done", "failed")})
 
 
 @requires("registry.view")

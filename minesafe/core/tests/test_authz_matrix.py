@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from minesafe.accounts.models import ApiToken
 from minesafe.api import api
-from minesafe.registry.models import Enterprise, Mine
+from minesafe.registry.models import Enterprise, Mine, MineImport
 from minesafe.testing.factories import World
 
 REGULATORS = {"province_inspector", "province_leader", "city_inspector", "city_leader", "county_inspector",
@@ -72,6 +72,8 @@ UI_MATRIX: dict[str, Route] = {
     "registry:mine_export": r(BUSINESS),
     "registry:mine_import": r(REGULATORS),
     "registry:mine_import_template": r(REGULATORS),
+    "registry:mine_import_job": r(REGULATORS, obj="import"),
+    "registry:mine_import_progress": r(REGULATORS, obj="import"),
     "registry:mine_create": r(REGULATORS),
     "registry:mine_detail": r(BUSINESS, obj="mine"),
     "registry:mine_edit": r(REGULATORS, obj="mine"),
@@ -148,6 +150,9 @@ def _objects(world: World, kind: str | None, role: str) -> list[tuple[Any, bool]
     if kind == "foreign_token":  # someone else's token: never revocable by the caller
         token, _ = ApiToken.objects.issue(user=world.sys_admin, name="x")
         return [(token.pk, False)]
+    if kind == "import":  # an import run belongs to its uploader alone
+        job = MineImport.objects.create(actor=world.county_leader, filename="m.xlsx")
+        return [(job.pk, role == "county_leader")]
     if kind == "user":
         return [(world.county_inspector.pk, True)]
     return [(None, True)]

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from minesafe.core.models import AuditEntry
 from minesafe.core.xlsx import SheetError
 from minesafe.registry.io import MINE_COLUMNS, export_mines, import_mines
-from minesafe.registry.models import Enterprise, Mine
+from minesafe.registry.models import Enterprise, Mine, MineImport
 from minesafe.testing.factories import World, uscc_for
 
 HEADERS = [c.header for c in MINE_COLUMNS]
@@ -105,16 +105,38 @@ def test_unusable_files_are_rejected_whole(world: World) -> None:
 
 
 @pytest.mark.django_db
-def test_import_page_shows_row_errors(world: World, client: Client) -> None:
+def test_import_page_runs_a_job_and_shows_row_errors(world: World, client: Client, settings,
+                                                     django_capture_on_commit_callbacks) -> None:
+    settings.IMPORT_RUN_INLINE = True
     client.force_login(world.county_leader)
     upload = io.BytesIO(_sheet([_row(**{"区县代码": "999999"})]))
     upload.name = "mines.xlsx"
-    page = client.post("/registry/mines/import/", {"file": upload}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/registry/mines/import/", {"file": upload})
+    job = MineImport.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    page = client.get(response["Location"]).content.decode()
     assert 'id="import-result"' in page and "<td>2</td>" in page
+    assert job.content is None or MineImport.objects.get().content is None  # upload dropped when done
+    assert client.get(f"/registry/mines/import/{job.pk}/progress/").json()["percent"] == 100
+
+
+@pytest.mark.django_db
+def test_unreadable_upload_fails_the_job_and_says_why(world: World, client: Client, settings,
+                                                      django_capture_on_commit_callbacks) -> None:
+    settings.IMPORT_RUN_INLINE = True
+    client.force_login(world.county_leader)
     upload = io.BytesIO(b"junk")
     upload.name = "mines.xlsx"
-    response = client.post("/registry/mines/import/", {"file": upload})
-    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/registry/mines/import/", {"file": upload})
+    job = MineImport.objects.get()
+    assert job.status == "failed" and "xlsx" in job.failure
+    assert "nonfield" in client.get(response["Location"]).content.decode()
+    wrong_type = io.BytesIO(b"a,b")
+    wrong_type.name = "mines.csv"
+    page = client.post("/registry/mines/import/", {"file": wrong_type}).content.decode()
+    assert "errorlist" in page and MineImport.objects.count() == 1
 
 
 @pytest.mark.django_db
