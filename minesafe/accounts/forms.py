@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from minesafe.accounts.choices import Role
-from minesafe.accounts.models import Organisation
+from minesafe.accounts.choices import OrgKind, Role
+from minesafe.accounts.models import Division, Organisation
 
 
 class LoginForm(forms.Form):
@@ -37,3 +37,28 @@ class UserCreateForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100)
+
+
+class OrganisationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[(OrgKind.REGULATOR, _("Regulator")),
+                                                       (OrgKind.PLATFORM, _("Platform operator"))])
+    name = forms.CharField(label=_("Name"), max_length=200)
+    division = forms.ModelChoiceField(label=_("Division"), required=False,
+                                      queryset=Division.objects.exclude(level="county").order_by("code"))
+    county = forms.CharField(label=_("or county code"), max_length=6, required=False,
+                             help_text=_("Six digits, e.g. 210323 for 岫岩满族自治县"))
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        code = (data.get("county") or "").strip()
+        if code:
+            county = Division.objects.filter(code=code, level="county").first()
+            if county is None:
+                self.add_error("county", _("Unknown county code."))
+            else:
+                data["division"] = county
+        return data
+
+
+class EnterpriseAccountForm(forms.Form):
+    uscc = forms.CharField(label=_("Unified social credit code"), max_length=30)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minesafe.accounts.choices import ROLES_BY_ORG_KIND, OrgKind
-from minesafe.accounts.models import ApiToken, Organisation, User
+from minesafe.accounts.models import ApiToken, Division, Organisation, User
 from minesafe.accounts.permissions import require
 from minesafe.core import audit
 from minesafe.core.errors import FieldErrors, NotFound
@@ -23,7 +23,8 @@ from minesafe.rules import check_password_policy
 from minesafe.rules.lockout import LoginState, after_failure, after_success, is_locked
 
 __all__ = [
-    "LoginFailed", "create_user", "issue_token", "login_attempt", "revoke_token", "set_password", "unlock_user",
+    "LoginFailed", "create_organisation", "create_user", "issue_token", "login_attempt", "revoke_token",
+    "set_password", "set_user_active", "unlock_user",
 ]
 
 # Hash compared against when the user name is unknown, so timing does not reveal which names exist.
@@ -162,6 +163,45 @@ def revoke_token(*, actor: User, token_id: int, request_id: str = "") -> None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit.record(actor=actor, action="accounts.token.revoke", obj=token, request_id=request_id)
+
+
+def create_organisation(*, actor: User, kind: str, name: str, division: Division | None,
+                        request_id: str = "") -> Organisation:
+    """System administrator registers a regulator (at a division) or the platform operator.
+
+    Enterprise organisations are opened from the registry (they must point at a registered
+    enterprise): see ``registry.services.open_enterprise_account``.
+    """
+    require(actor, "accounts.manage_users")
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        errors["name"] = [_("Enter a name of at most 200 characters.")]
+    if kind not in (OrgKind.REGULATOR, OrgKind.PLATFORM):
+        errors["kind"] = [_("Enterprise accounts are opened from the enterprise registry.")]
+    if kind == OrgKind.REGULATOR and division is None:
+        errors["division"] = [_("A regulator needs its division.")]
+    if kind == OrgKind.PLATFORM:
+        division = None
+    if errors:
+        raise FieldErrors(errors)
+    with transaction.atomic():
+        org = Organisation.objects.create(kind=kind, name=name, division=division)
+        audit.record(actor=actor, action="accounts.organisation.create", obj=org, after=audit.snapshot(org),
+                     request_id=request_id)
+    return org
+
+
+def set_user_active(*, actor: User, user: User, active: bool, request_id: str = "") -> None:
+    """System administrator disables or re-enables an account (never its own)."""
+    require(actor, "accounts.manage_users")
+    if user.pk == actor.pk:
+        raise FieldErrors.single("__all__", _("You cannot disable your own account."))
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=active)
+        audit.record(actor=actor, action="accounts.user.activate" if active else "accounts.user.deactivate",
+                     obj=user, before={"is_active": user.is_active}, after={"is_active": active},
+                     request_id=request_id)
 
 
 def touch_token(token: Any) -> None:

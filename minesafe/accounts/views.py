@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from minesafe.accounts import services
 from minesafe.accounts.decorators import requires
-from minesafe.accounts.forms import LoginForm, PasswordChangeForm, TokenForm, UserCreateForm
-from minesafe.accounts.models import User
+from minesafe.accounts.forms import LoginForm, OrganisationForm, PasswordChangeForm, TokenForm, UserCreateForm
+from minesafe.accounts.models import Organisation, User
 from minesafe.core.audit import verify_chain
 from minesafe.core.errors import FieldErrors
 from minesafe.core.forms import apply_field_errors
@@ -113,6 +114,36 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("User created."))
             return redirect("accounts:users")
     return render(request, "core/form.html", {"form": form, "title": _("New user")})
+
+
+@requires("accounts.manage_users")
+def organisations_view(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_organisation(actor=request.user, kind=data["kind"], name=data["name"],
+                                         division=data.get("division"), request_id=request_id_of(request))
+        except FieldErrors as exc:
+            apply_field_errors(form, exc)
+        else:
+            messages.success(request, _("Organisation created."))
+            return redirect("accounts:organisations")
+    orgs = Organisation.objects.select_related("division").annotate(n_users=Count("users")).order_by("kind", "name")
+    page = Paginator(orgs, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/organisations.html", {"form": form, "page": page})
+
+
+@require_POST
+@requires("accounts.manage_users")
+def user_active_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    try:
+        services.set_user_active(actor=request.user, user=user, active=not user.is_active,
+                                 request_id=request_id_of(request))
+    except FieldErrors as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    return redirect("accounts:users")
 
 
 @requires("accounts.security")

@@ -8,11 +8,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from minesafe.accounts.forms import EnterpriseAccountForm
 from minesafe.accounts.models import Division
 from minesafe.core.querysets import scope_of
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Enterprise, Mine
 from minesafe.registry.services import ENTERPRISE_FIELDS, MINE_FIELDS
+
+__all__ = ["EnterpriseAccountForm", "EnterpriseForm", "ImportForm", "MineCreateForm", "MineForm", "StatusChangeForm"]
 
 
 def counties_for(user: Any):

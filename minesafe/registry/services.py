@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minesafe.accounts.models import Division, User
+from minesafe.accounts.choices import OrgKind
+from minesafe.accounts.models import Division, Organisation, User
 from minesafe.accounts.permissions import require
 from minesafe.core import audit
 from minesafe.core.errors import Conflict, FieldErrors
@@ -26,7 +27,7 @@ from minesafe.rules.mine_status import StatusChangeFacts
 
 __all__ = [
     "ENTERPRISE_FIELDS", "MINE_FIELDS", "change_mine_status", "create_enterprise", "create_mine",
-    "update_enterprise", "update_mine",
+    "open_enterprise_account", "update_enterprise", "update_mine",
 ]
 
 ENTERPRISE_FIELDS = (
@@ -255,3 +256,24 @@ def change_mine_status(
         )
     mine.refresh_from_db()
     return mine
+
+
+def open_enterprise_account(*, actor: User, uscc: str, request_id: str = "") -> Organisation:
+    """System administrator opens the organisation an enterprise's users log in under.
+
+    The enterprise is named by its exact 统一社会信用代码, so the administrator does not browse
+    business data (三员分立).
+    """
+    require(actor, "accounts.manage_users")
+    code = normalize_uscc(uscc or "")
+    with transaction.atomic():
+        enterprise = Enterprise.objects.select_for_update().filter(uscc=code).first()
+        if enterprise is None:
+            raise FieldErrors.single("uscc", _("No registered enterprise has this code."))
+        if enterprise.organisation_id is not None:
+            raise FieldErrors.single("uscc", _("This enterprise already has an account organisation."))
+        org = Organisation.objects.create(kind=OrgKind.ENTERPRISE, name=enterprise.name)
+        Enterprise.objects.filter(pk=enterprise.pk).update(organisation=org)
+        audit.record(actor=actor, action="registry.enterprise.open_account", obj=enterprise,
+                     after={"organisation_id": org.pk}, request_id=request_id)
+    return org

@@ -9,6 +9,7 @@ urlpatterns = [
     path("enterprises/new/", views.enterprise_create, name="enterprise_create"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
     path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise_edit"),
+    path("enterprise-accounts/new/", views.enterprise_account, name="enterprise_account"),
     path("mines/", views.mine_list, name="mine_list"),
     path("mines/export.xlsx", views.mine_export, name="mine_export"),
     path("mines/import/", views.mine_import, name="mine_import"),

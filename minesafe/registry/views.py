@@ -16,18 +16,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minesafe.accounts.decorators import requires
+from minesafe.accounts.models import Division
 from minesafe.accounts.permissions import has_perm
+from minesafe.core.charts import grouped_bars
 from minesafe.core.errors import Conflict, FieldErrors
 from minesafe.core.forms import apply_field_errors
 from minesafe.core.listing import apply_listing
 from minesafe.core.middleware import request_id_of
 from minesafe.core.models import AuditEntry
-from minesafe.core.querysets import code_prefix_q
+from minesafe.core.querysets import code_prefix_q, scope_of
 from minesafe.core.xlsx import XLSX_CONTENT_TYPE
 from minesafe.registry import io, jobs, queries, services
 from minesafe.registry.choices import MINE_STATUS_COLOURS, MineStatus, Scale, Sector
-from minesafe.registry.forms import EnterpriseForm, ImportForm, MineCreateForm, MineForm, StatusChangeForm
-from minesafe.registry.models import Enterprise, Mine, MineImport
+from minesafe.registry.forms import (
+    EnterpriseAccountForm,
+    EnterpriseForm,
+    ImportForm,
+    MineCreateForm,
+    MineForm,
+    StatusChangeForm,
+)
+from minesafe.registry.models import Enterprise, Mine, MineImport, MineStatusChange
 from minesafe.rules import allowed_targets, licence_state
 
 
@@ -48,8 +57,31 @@ def home(request: HttpRequest) -> HttpResponse:
 @requires("registry.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    data = queries.dashboard(Mine.objects.visible_to(request.user), today)
-    return render(request, "registry/dashboard.html", {"d": data, "today": today})
+    data = queries.dashboard(Mine.objects.visible_to(request.user), today,
+                             MineStatusChange.objects.visible_to(request.user))
+    trend = data["trend"]
+    labels = dict(MineStatus.choices)
+    chart = grouped_bars(
+        [m.strftime("%y-%m") for m in trend["months"]],
+        [(str(labels[s["status"]]), s["colour"], s["counts"]) for s in trend["series"]],
+    )
+    return render(request, "registry/dashboard.html", {"d": data, "today": today, "chart": chart})
+
+
+def division_options(user: Any) -> list[tuple[str, str]]:
+    """Cities and counties inside the regulator's jurisdiction, for the list filters ([] otherwise)."""
+    scope = scope_of(user)
+    if not scope.is_regulator:
+        return []
+    divisions = Division.objects.filter(code_prefix_q("code", scope.division_prefix),
+                                        level__in=["province", "city", "county"]).order_by("code")
+    options = []
+    for d in divisions:
+        if d.code == scope.division_prefix:
+            continue
+        indent = {"province": "", "city": "　", "county": "　　"}[d.level]
+        options.append((d.code, f"{indent}{d.name}"))
+    return options
 
 
 # --- enterprises -----------------------------------------------------------------------------
@@ -63,12 +95,18 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     qs = Enterprise.objects.visible_to(request.user).select_related("division", "parent").annotate(
         n_mines=Count("mines")
     )
+    division = request.GET.get("division", "").strip()
+    if division:
+        qs = qs.filter(code_prefix_q("division__code", division))
     listing = apply_listing(
         request, qs, search_fields=("name", "uscc", "actual_controller"),
         filter_fields={"county": "division_id", "parent": "parent_id"},
         sort_fields=ENTERPRISE_SORTS, default_sort="name",
     )
-    return render(request, "registry/enterprise_list.html", {"listing": listing})
+    if division:
+        listing.filters["division"] = division
+    return render(request, "registry/enterprise_list.html", {"listing": listing,
+                                                              "divisions": division_options(request.user)})
 
 
 @requires("registry.view")
@@ -112,6 +150,22 @@ def _enterprise_form(request: HttpRequest, instance: Enterprise | None) -> HttpR
     return render(request, "core/form.html", {"form": form, "title": title, "object": instance})
 
 
+@requires("accounts.manage_users")
+def enterprise_account(request: HttpRequest) -> HttpResponse:
+    """System administrator opens an enterprise's account organisation by its exact code."""
+    form = EnterpriseAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.open_enterprise_account(actor=request.user, uscc=form.cleaned_data["uscc"],
+                                                   request_id=request_id_of(request))
+        except FieldErrors as exc:
+            apply_field_errors(form, exc)
+        else:
+            messages.success(request, _("Account organisation opened for %(name)s.") % {"name": org.name})
+            return redirect("accounts:organisations")
+    return render(request, "core/form.html", {"form": form, "title": _("Open an enterprise account")})
+
+
 # --- mines -----------------------------------------------------------------------------------
 
 MINE_SORTS = {
@@ -152,7 +206,7 @@ def mine_list(request: HttpRequest) -> HttpResponse:
             for m in listing.page]
     return render(request, "registry/mine_list.html", {
         "listing": listing, "rows": rows, "sectors": Sector.choices, "statuses": MineStatus.choices,
-        "scales": Scale.choices, "colours": MINE_STATUS_COLOURS,
+        "scales": Scale.choices, "colours": MINE_STATUS_COLOURS, "divisions": division_options(request.user),
     })
 
 

@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from minesafe.accounts.models import ApiToken
+from minesafe.accounts.models import ApiToken, Organisation, User
 from minesafe.api import api
 from minesafe.registry.models import Enterprise, Mine, MineImport
 from minesafe.testing.factories import World
@@ -59,6 +59,9 @@ UI_MATRIX: dict[str, Route] = {
     "accounts:token_revoke": r(BUSINESS, method="POST", obj="foreign_token"),
     "accounts:users": r({"sys_admin"}),
     "accounts:user_create": r({"sys_admin"}),
+    "accounts:user_active": r({"sys_admin"}, method="POST", obj="user", ok=(302,)),
+    "accounts:organisations": r({"sys_admin"}),
+    "registry:enterprise_account": r({"sys_admin"}),
     "accounts:security": r({"sec_admin"}),
     "accounts:unlock": r({"sec_admin"}, method="POST", obj="user", ok=(302,)),
     "accounts:audit_list": r({"audit_admin"}),
@@ -161,7 +164,9 @@ def _objects(world: World, kind: str | None, role: str) -> list[tuple[Any, bool]
 def _snapshot() -> list[tuple[Any, ...]]:
     return list(Mine.objects.order_by("pk").values_list("pk", "updated_at", "status")) + list(
         Enterprise.objects.order_by("pk").values_list("pk", "updated_at")
-    ) + list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at"))
+    ) + list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")) + list(
+        User.objects.order_by("pk").values_list("pk", "is_active", "locked_until")
+    ) + list(Organisation.objects.order_by("pk").values_list("pk", "name"))
 
 
 @pytest.mark.django_db

@@ -34,3 +34,44 @@ def test_licence_filters_and_dashboard(world: World) -> None:
     assert data["by_county"][0]["label"] == "岫岩满族自治县"
     # the province sees the other county's mine too; the county does not
     assert queries.dashboard(Mine.objects.visible_to(world.province_leader), TODAY)["total"] == 4
+
+
+@pytest.mark.django_db
+def test_status_trend_counts_changes_per_month_in_scope(world: World) -> None:
+    from minesafe.registry import services
+    from minesafe.registry.models import MineStatusChange
+
+    def change(m: Mine, target: str, when: dt.date, leader) -> None:
+        services.change_mine_status(actor=leader, mine=m, target=target, reason="检查", document_no="文〔2026〕1号",
+                                    effective_date=when, today=TODAY)
+
+    change(world.mine_a, "rectification", dt.date(2026, 3, 5), world.county_leader)
+    change(world.mine_a, "production", dt.date(2026, 4, 20), world.county_leader)
+    change(world.mine_b, "rectification", dt.date(2026, 4, 2), world.province_leader)
+    change(world.mine_b, "closed", dt.date(2025, 10, 1), world.province_leader)  # before the 12-month window
+    trend = queries.status_trend(MineStatusChange.objects.visible_to(world.county_leader), TODAY)
+    assert trend["months"][0] == dt.date(2025, 12, 1) and trend["months"][-1] == dt.date(2026, 11, 1)
+    series = {s["status"]: s["counts"] for s in trend["series"]}
+    assert series["rectification"][3] == 1 and series["rectification"][4] == 0  # mine_b is another county's
+    assert series["production"][4] == 1  # the registration entry is not counted, the resumption is
+    assert sum(series["closed"]) == 0
+    province = queries.status_trend(MineStatusChange.objects.visible_to(world.province_leader), TODAY)
+    assert {s["status"]: s["counts"] for s in province["series"]}["rectification"][4] == 1
+
+
+def test_grouped_bars_geometry() -> None:
+    from minesafe.core.charts import grouped_bars
+
+    chart = grouped_bars(["a", "b"], [("x", "green", [0, 4]), ("y", "orange", [2, 1])], width=100, height=100)
+    heights = {b.title: b.height for b in chart.bars}
+    assert heights["a x: 0"] == 0 and heights["b x: 4"] > heights["a y: 2"] > heights["b y: 1"] > 0
+    assert [label for _x, label in chart.labels] == ["a", "b"]
+
+
+def test_polygon_points_fit_the_box() -> None:
+    from minesafe.core.charts import polygon_points
+
+    drawn = polygon_points([[123.0, 40.0], [123.02, 40.0], [123.02, 40.01], [123.0, 40.01]], width=100, height=50)
+    coords = [tuple(map(float, p.split(","))) for p in drawn.split()]
+    assert all(0 <= x <= 100 and 0 <= y <= 50 for x, y in coords)
+    assert polygon_points([[1, 2], [3, 4]]) == ""
