@@ -111,3 +111,16 @@ def test_list_filters_and_pagination(world: World) -> None:
     assert [m["name"] for m in client.get("/api/v1/mines?division=210902").json()["items"]] == ["乙矿"]
     assert client.get("/api/v1/mines?licence=expired").json()["count"] == 0
     assert client.get("/api/v1/mines?status=bogus").status_code == 422
+
+
+@pytest.mark.django_db
+def test_session_writes_need_the_csrf_token(world: World) -> None:
+    """A browser session may call the API, but a forged cross-site POST without the token is refused."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.county_leader)
+    assert client.get("/api/v1/mines").status_code == 200
+    response = client.post(f"/api/v1/mines/{world.mine_a.pk}/status", data={"target": "closed", "reason": "x",
+                           "document_no": "x"}, content_type="application/json")
+    assert response.status_code in (401, 403)
+    world.mine_a.refresh_from_db()
+    assert world.mine_a.status == "production"
