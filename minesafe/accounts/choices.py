@@ -2,13 +2,14 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DivisionLevel(models.TextChoices):
-    NATIONAL = "national", _("National")
-    PROVINCE = "province", _("Province")
-    CITY = "city", _("City")
-    COUNTY = "county", _("County")
+    NATIONAL = "national", pgettext_lazy("division level", "National")
+    PROVINCE = "province", pgettext_lazy("division level", "Province")
+    CITY = "city", pgettext_lazy("division level", "City")
+    COUNTY = "county", pgettext_lazy("division level", "County")
 
 
 class OrgKind(models.TextChoices):

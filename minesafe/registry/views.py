@@ -64,6 +64,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chart = grouped_bars(
         [m.strftime("%y-%m") for m in trend["months"]],
         [(str(labels[s["status"]]), s["colour"], s["counts"]) for s in trend["series"]],
+        width=960, height=200,
     )
     return render(request, "registry/dashboard.html", {"d": data, "today": today, "chart": chart})
 

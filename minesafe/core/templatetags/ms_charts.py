@@ -13,7 +13,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def boundary_svg(points: Any, width: int = 240, height: int = 160) -> str:
+def boundary_svg(points: Any, width: int = 200, height: int = 140) -> str:
     drawn = polygon_points(points or [], width=width, height=height)
     if not drawn:
         return ""
