@@ -4,6 +4,8 @@ import pytest
 
 from minesafe.accounts.divisions import load_divisions
 from minesafe.accounts.models import Division
+from minesafe.core.audit import GENESIS_HASH
+from minesafe.core.models import AuditChainHead
 from minesafe.testing.factories import World, build_world
 
 
@@ -15,6 +17,8 @@ def _fast_password_hasher(settings) -> None:
 
 @pytest.fixture
 def world(db) -> World:
-    # Transactional tests flush every table, the migrated divisions included: reload if needed.
+    # Transactional tests flush every table, including the rows migrations create (divisions and
+    # the audit chain head): put them back if needed.
     load_divisions(Division)
+    AuditChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS_HASH, "count": 0})
     return build_world()

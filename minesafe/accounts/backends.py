@@ -1,15 +1,15 @@
-"""Model backend that refuses locked accounts for any ``authenticate()`` path.
+"""Model backend that refuses locked accounts on every new ``authenticate()``.
 
 The login page goes through :func:`minesafe.accounts.services.login_attempt`, which also counts
-failures; this backend only makes sure no other path bypasses a lock.
+failures; this backend only makes sure no other login path bypasses a lock. Sessions that are
+already open are not ended by a lock (see :meth:`LockoutModelBackend.get_user`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.backends import ModelBackend
-from django.http import HttpRequest
+from django.contrib.auth.backends import ModelBackend, UserModel
 from django.utils import timezone
 
 from minesafe.rules.lockout import LoginState, is_locked
@@ -21,6 +21,12 @@ class LockoutModelBackend(ModelBackend):
             return False
         return not is_locked(LoginState(user.failed_logins, user.locked_until), timezone.now())
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None,
-                     password: str | None = None, **kwargs: Any) -> Any:
-        return super().authenticate(request, username=username, password=password, **kwargs)
+    def get_user(self, user_id: Any) -> Any:
+        """An open session survives a lock: otherwise anyone could log a user out (and keep the only
+        security administrator out) by typing five wrong passwords under that name. Deactivation
+        still ends it."""
+        try:
+            user = UserModel._default_manager.get(pk=user_id)
+        except (UserModel.DoesNotExist, ValueError, TypeError):
+            return None
+        return user if ModelBackend.user_can_authenticate(self, user) else None

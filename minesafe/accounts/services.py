@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minesafe.accounts.choices import ROLES_BY_ORG_KIND, OrgKind
+from minesafe.accounts.choices import ADMIN_ROLES, ROLES_BY_ORG_KIND, OrgKind
 from minesafe.accounts.models import ApiToken, Division, Organisation, User
-from minesafe.accounts.permissions import require
+from minesafe.accounts.permissions import has_perm, require
 from minesafe.core import audit
-from minesafe.core.errors import FieldErrors, NotFound
+from minesafe.core.errors import FieldErrors, NotFound, PermissionDenied
 from minesafe.rules import check_password_policy
 from minesafe.rules.lockout import LoginState, after_failure, after_success, is_locked
 
@@ -51,8 +51,9 @@ def login_attempt(*, username: str, password: str, request_id: str = "", now: dt
     ``auth.locked``, ``auth.login_refused_locked``); a success is audited as ``auth.login``.
     """
     now = now or timezone.now()
-    generic = _("Incorrect user name or password.")
-    locked_msg = _("This account is locked after repeated failures; try again later.")
+    # One message for every failure: telling "locked" apart would confirm that a user name exists.
+    generic = _("Incorrect user name or password, or the account is temporarily locked after "
+                "repeated failures.")
     # The failure counter and its audit entry must commit even though the attempt fails,
     # so the outcome is decided inside the transaction and raised after it.
     failure: LoginFailed | None = None
@@ -60,10 +61,13 @@ def login_attempt(*, username: str, password: str, request_id: str = "", now: dt
         user = User.objects.select_for_update().filter(username=username).first()
         if user is None:
             check_password(password, _DUMMY_HASH)
+            # Audited too, so password spraying over made-up names is visible to the security admin.
+            audit.record(actor=None, action="auth.login_failed_unknown_user", object_type="auth",
+                         object_repr=username[:150], request_id=request_id)
             failure = LoginFailed(generic)
         elif is_locked(_state(user), now):
             audit.record(actor=user, action="auth.login_refused_locked", obj=user, request_id=request_id)
-            failure = LoginFailed(locked_msg, locked=True)
+            failure = LoginFailed(generic, locked=True)
         elif not user.is_active or not user.check_password(password):
             new = after_failure(_state(user), now)
             User.objects.filter(pk=user.pk).update(failed_logins=new.failures, locked_until=new.locked_until)
@@ -72,7 +76,7 @@ def login_attempt(*, username: str, password: str, request_id: str = "", now: dt
                 actor=user, action="auth.locked" if locked else "auth.login_failed", obj=user,
                 after={"failed_logins": new.failures, "locked_until": new.locked_until}, request_id=request_id,
             )
-            failure = LoginFailed(locked_msg, locked=True) if locked else LoginFailed(generic)
+            failure = LoginFailed(generic, locked=locked)
         else:
             new = after_success(_state(user))
             User.objects.filter(pk=user.pk).update(
@@ -96,14 +100,22 @@ def create_user(
     *, actor: User, username: str, password: str, organisation: Organisation, role: str,
     display_name: str = "", phone: str = "", request_id: str = "",
 ) -> User:
-    """System administrator creates an account; the role must fit the organisation kind."""
+    """System administrator creates a business account (三员分立).
+
+    The account starts inactive until the security administrator activates it, and its holder must
+    replace the initial password at first login, so the administrator who chose that password cannot
+    use the account. Accounts of the three admin roles are created only on the server with
+    ``manage.py create_admin_account``.
+    """
     require(actor, "accounts.manage_users")
     errors: dict[str, list[str]] = {}
+    if role in ADMIN_ROLES:
+        errors["role"] = [_("Administrator accounts are created on the server, not here.")]
     if not username or len(username) > 150:
         errors["username"] = [_("Enter a user name of at most 150 characters.")]
     elif User.objects.filter(username=username).exists():
         errors["username"] = [_("This user name is taken.")]
-    if role not in ROLES_BY_ORG_KIND[OrgKind(organisation.kind)]:
+    if "role" not in errors and role not in ROLES_BY_ORG_KIND[OrgKind(organisation.kind)]:
         errors["role"] = [_("This role does not fit the organisation's kind.")]
     verdict = check_password_policy(password, username=username)
     if not verdict.ok:
@@ -112,7 +124,7 @@ def create_user(
         raise FieldErrors(errors)
     with transaction.atomic():
         user = User(username=username, organisation=organisation, role=role, display_name=display_name,
-                    phone=phone)
+                    phone=phone, is_active=False, must_change_password=True)
         user.set_password(password)
         user.save()
         audit.record(actor=actor, action="accounts.user.create", obj=user, after=audit.snapshot(user),
@@ -121,13 +133,20 @@ def create_user(
 
 
 def set_password(*, actor: User, user: User, password: str, request_id: str = "") -> None:
-    """A user changes their own password, or the system administrator resets one."""
-    if actor.pk != user.pk:
+    """A user changes their own password, or the system administrator resets a business account's.
+
+    A reset password must be changed by its holder at the next login.
+    """
+    own = actor.pk == user.pk
+    if not own:
         require(actor, "accounts.manage_users")
+        if user.role in ADMIN_ROLES:
+            raise PermissionDenied("administrator passwords are reset on the server")
     _validate_password(password, user.username)
     with transaction.atomic():
         user.set_password(password)
-        user.save(update_fields=["password"])
+        user.must_change_password = not own
+        user.save(update_fields=["password", "must_change_password"])
         audit.record(actor=actor, action="accounts.user.set_password", obj=user, request_id=request_id)
 
 
@@ -193,10 +212,19 @@ def create_organisation(*, actor: User, kind: str, name: str, division: Division
 
 
 def set_user_active(*, actor: User, user: User, active: bool, request_id: str = "") -> None:
-    """System administrator disables or re-enables an account (never its own)."""
-    require(actor, "accounts.manage_users")
+    """Enable or disable a business account (三员分立).
+
+    The security administrator activates accounts (new ones start inactive) and may disable them; the
+    system administrator may only disable. Neither touches the admin roles' accounts.
+    """
+    if active:
+        require(actor, "accounts.security")
+    elif not (has_perm(actor, "accounts.security") or has_perm(actor, "accounts.manage_users")):
+        raise PermissionDenied("accounts.deactivate")
     if user.pk == actor.pk:
         raise FieldErrors.single("__all__", _("You cannot disable your own account."))
+    if user.role in ADMIN_ROLES:
+        raise PermissionDenied("administrator accounts are managed on the server")
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=active)
         audit.record(actor=actor, action="accounts.user.activate" if active else "accounts.user.deactivate",

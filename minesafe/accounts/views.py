@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -15,11 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minesafe.accounts import services
+from minesafe.accounts.choices import ADMIN_ROLES
 from minesafe.accounts.decorators import requires
 from minesafe.accounts.forms import LoginForm, OrganisationForm, PasswordChangeForm, TokenForm, UserCreateForm
 from minesafe.accounts.models import Organisation, User
+from minesafe.accounts.permissions import has_perm
 from minesafe.core.audit import verify_chain
-from minesafe.core.errors import FieldErrors
+from minesafe.core.errors import FieldErrors, PermissionDenied
 from minesafe.core.forms import apply_field_errors
 from minesafe.core.listing import apply_listing
 from minesafe.core.middleware import request_id_of
@@ -99,7 +102,7 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 def users_view(request: HttpRequest) -> HttpResponse:
     users = User.objects.select_related("organisation", "organisation__division").order_by("username")
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/users.html", {"page": page})
+    return render(request, "accounts/users.html", {"page": page, "admin_roles": sorted(ADMIN_ROLES)})
 
 
 @requires("accounts.manage_users")
@@ -134,24 +137,43 @@ def organisations_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/organisations.html", {"form": form, "page": page})
 
 
-@require_POST
-@requires("accounts.manage_users")
-def user_active_view(request: HttpRequest, pk: int) -> HttpResponse:
+def _set_active(request: HttpRequest, pk: int, active: bool, back: str) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
     try:
-        services.set_user_active(actor=request.user, user=user, active=not user.is_active,
-                                 request_id=request_id_of(request))
+        services.set_user_active(actor=request.user, user=user, active=active, request_id=request_id_of(request))
     except FieldErrors as exc:
         messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
-    return redirect("accounts:users")
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def user_deactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """System or security administrator disables a business account (the service checks which)."""
+    if not (has_perm(request.user, "accounts.manage_users") or has_perm(request.user, "accounts.security")):
+        raise DjangoPermissionDenied("accounts.deactivate")
+    back = "accounts:users" if has_perm(request.user, "accounts.manage_users") else "accounts:security"
+    try:
+        return _set_active(request, pk, False, back)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(str(exc)) from exc
+
+
+@require_POST
+@requires("accounts.security")
+def user_activate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Security administrator activates a new (or disabled) business account."""
+    return _set_active(request, pk, True, "accounts:security")
 
 
 @requires("accounts.security")
 def security_view(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     locked = User.objects.filter(locked_until__gt=now).order_by("locked_until")
+    pending = (User.objects.filter(is_active=False).exclude(role__in=ADMIN_ROLES)
+               .select_related("organisation", "organisation__division").order_by("username"))
     events = AuditEntry.objects.filter(action__startswith="auth.").exclude(action="auth.login").order_by("-id")[:100]
-    return render(request, "accounts/security.html", {"locked": locked, "events": events})
+    return render(request, "accounts/security.html", {"locked": locked, "events": events, "pending": pending})
 
 
 @require_POST

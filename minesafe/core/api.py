@@ -5,12 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.pagination import LimitOffsetPagination
+from pydantic import ConfigDict
 
 from minesafe.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
 
-__all__ = ["install_error_handlers"]
+__all__ = ["BoundedPagination", "StrictSchema", "install_error_handlers"]
+
+
+class StrictSchema(Schema):
+    """Request bodies: unknown fields and non-object bodies are 422, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """limit ≤ 500 and a bounded offset, so huge numbers are a 422 rather than a database overflow."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=100_000_000)
 
 
 def _loc_field(loc: Any) -> str:

@@ -104,8 +104,10 @@ def record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:255]
     head = AuditChainHead.objects.select_for_update().filter(id=1).first()
-    if head is None:  # first entry ever (or a test database that was flushed)
-        head = AuditChainHead.objects.create(id=1, last_hash=GENESIS_HASH, count=0)
+    if head is None:
+        # Created by migration core.0002 and never deleted by the application: a missing head means
+        # someone removed it, and silently starting a new chain would hide that.
+        raise RuntimeError("audit chain head is missing; run `manage.py audit_verify` and investigate")
     is_user = actor is not None and getattr(actor, "pk", None) is not None
     entry = AuditEntry(
         time=timezone.now(),
@@ -145,37 +147,44 @@ class VerifyResult:
         return self.first_break is None
 
 
-def _entries(batch: int = 2000) -> Iterator[AuditEntry]:
+def _entries(limit: int, batch: int = 2000) -> Iterator[AuditEntry]:
     last_id = 0
-    while True:
-        chunk = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch])
+    remaining = limit
+    while remaining > 0:
+        chunk = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[: min(batch, remaining)])
         if not chunk:
             return
         yield from chunk
         last_id = chunk[-1].id
+        remaining -= len(chunk)
 
 
 def verify_chain() -> VerifyResult:
-    """Walk the whole log in id order; report the first entry whose link or content was altered.
+    """Walk the log in id order; report the first entry whose link or content was altered.
 
-    A deleted tail is detected by comparing against the chain head's count and last hash.
+    The chain head is read first and exactly ``head.count`` entries are checked against it, so
+    entries appended while the walk runs are simply not part of this check (no false alarm).
+    Ids follow chain order because entries are inserted while the head row is locked. A deleted
+    tail shows as fewer entries than the head counts, or a last hash that differs from the head's.
     """
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is None:
+        if AuditEntry.objects.exists():
+            return VerifyResult(0, ChainBreak(None, "chain head row is missing"))
+        return VerifyResult(0, None)
     expected_prev = GENESIS_HASH
     checked = 0
-    for entry in _entries():
+    for entry in _entries(head.count):
         if entry.prev_hash != expected_prev:
             return VerifyResult(checked, ChainBreak(entry.id, "prev_hash does not match the previous entry"))
         if compute_hash(entry) != entry.hash:
             return VerifyResult(checked, ChainBreak(entry.id, "content does not match its hash"))
         expected_prev = entry.hash
         checked += 1
-    head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and (head.count != checked or head.last_hash != expected_prev):
+    if checked != head.count or expected_prev != head.last_hash:
         return VerifyResult(
             checked,
             ChainBreak(None, f"chain head expects {head.count} entries ending in {head.last_hash[:12]}…, "
                              f"found {checked}"),
         )
-    if head is None and checked:
-        return VerifyResult(checked, ChainBreak(None, "chain head row is missing"))
     return VerifyResult(checked, None)

@@ -48,11 +48,13 @@ def apply_listing(
     sort_fields: dict[str, str] | None = None,
     default_sort: str = "",
     paginate: bool = True,
+    int_params: frozenset[str] = frozenset(),
 ) -> Listing:
     """Apply ``?q=`` search, whitelisted ``?<filter>=`` filters, ``?sort=[-]key`` and ``?page=``.
 
     Only whitelisted parameters touch the query, so a crafted URL cannot filter or sort on fields
-    the page does not offer. Unknown sort keys fall back to the default.
+    the page does not offer. Unknown sort keys fall back to the default. A parameter in
+    ``int_params`` that is not a plausible id matches nothing (instead of a database error).
     """
     filter_fields = filter_fields or {}
     sort_fields = sort_fields or {}
@@ -64,10 +66,13 @@ def apply_listing(
         queryset = queryset.filter(cond)
     active: dict[str, str] = {}
     for param, lookup in filter_fields.items():
-        value = request.GET.get(param, "").strip()
+        value = request.GET.get(param, "").strip()[:64]
         if value:
             active[param] = value
-            queryset = queryset.filter(**{lookup: value})
+            if param in int_params and not (value.isdigit() and len(value) <= 18):
+                queryset = queryset.none()
+            else:
+                queryset = queryset.filter(**{lookup: value})
     sort = request.GET.get("sort", default_sort)
     key = sort.lstrip("-")
     if key not in sort_fields:

@@ -56,9 +56,12 @@ def decimal_or_none(value: Any) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        return Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except InvalidOperation:
         raise ValueError(f"不是有效的数字：{value}") from None
+    if not number.is_finite():
+        raise ValueError(f"不是有效的数字：{value}")
+    return number
 
 
 def int_or_none(value: Any) -> int | None:

@@ -9,10 +9,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from minesafe.accounts.models import Division
 from minesafe.accounts.permissions import require
+from minesafe.core.api import BoundedPagination, StrictSchema
 from minesafe.core.errors import FieldErrors
 from minesafe.core.middleware import request_id_of
 from minesafe.core.querysets import code_prefix_q
@@ -39,7 +40,7 @@ class EnterpriseOut(Schema):
     updated_at: dt.datetime
 
 
-class EnterpriseIn(Schema):
+class EnterpriseIn(StrictSchema):
     name: str | None = Field(None, max_length=200)
     uscc: str | None = Field(None, max_length=30)
     division_code: str | None = Field(None, max_length=12)
@@ -82,7 +83,7 @@ class MineOut(Schema):
     updated_at: dt.datetime
 
 
-class MineIn(Schema):
+class MineIn(StrictSchema):
     name: str | None = Field(None, max_length=200)
     enterprise_id: int | None = None
     county_code: str | None = Field(None, max_length=12)
@@ -114,7 +115,7 @@ class MineCreateIn(MineIn):
     status: StatusCode = "construction"
 
 
-class StatusChangeIn(Schema):
+class StatusChangeIn(StrictSchema):
     target: StatusCode
     reason: str = Field(..., max_length=2000)
     document_no: str = Field("", max_length=100)
@@ -172,7 +173,7 @@ MINE_NAMES = {"enterprise": "enterprise_id", "county": "county_code"}
 
 
 @router.get("/enterprises", response=list[EnterpriseOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_enterprises(request: HttpRequest, q: str | None = None) -> Any:
     require(request.auth, "registry.view")
     qs = Enterprise.objects.visible_to(request.auth).order_by("name", "id")
@@ -223,7 +224,7 @@ def _mine_data(request: HttpRequest, payload: MineIn) -> dict[str, Any]:
 
 
 @router.get("/mines", response=list[MineOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_mines(request: HttpRequest, filters: Query[MineFilters]) -> Any:
     require(request.auth, "registry.view")
     qs = Mine.objects.visible_to(request.auth).order_by("name", "id")

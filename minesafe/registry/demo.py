@@ -900,9 +900,11 @@ class _Builder:
         return f"{abbr}政办发〔{when.year}〕{n}号"
 
     def licences_valid_on(self, data: dict[str, Any], when: dt.date) -> bool:
+        """Licences valid on ``when`` and today, as the status rule requires for entering production."""
         return all(
-            licence_state(data.get(key), when) not in ("missing", "expired")
+            licence_state(data.get(key), day) not in ("missing", "expired")
             for key in ("mining_licence_valid_until", "safety_licence_valid_until")
+            for day in (when, self.today)
         )
 
     def create_mines(self, plan: list[_EntSpec]) -> list[Mine]:

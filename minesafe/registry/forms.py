@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.forms.fields import InvalidJSONInput
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +45,24 @@ class EnterpriseForm(forms.ModelForm):
         """Uniqueness is checked by the service, with the normalised code."""
 
 
+class BoundaryField(forms.JSONField):
+    """The boundary polygon as JSON; malformed or absurdly nested input is a field error, not a 500."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except (ValueError, RecursionError):
+            raise forms.ValidationError(_("Enter valid JSON: a list of [longitude, latitude] points."),
+                                        code="invalid") from None
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        # Re-displaying the rejected text must not parse it again.
+        try:
+            return super().bound_data(data, initial)
+        except (ValueError, RecursionError):
+            return InvalidJSONInput(data)
+
+
 class MineForm(forms.ModelForm):
     class Meta:
         model = Mine
@@ -57,6 +77,9 @@ class MineForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["county"].queryset = counties_for(user)
         self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user).only("id", "name")
+        self.fields["boundary"] = BoundaryField(label=self.fields["boundary"].label, required=False,
+                                                help_text=self.fields["boundary"].help_text,
+                                                widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class MineCreateForm(MineForm):
@@ -83,4 +106,7 @@ class ImportForm(forms.Form):
         f = self.cleaned_data["file"]
         if not f.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("Upload an .xlsx file."))
+        if f.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(mb)d MB.")
+                                        % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
         return f

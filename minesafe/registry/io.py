@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from minesafe.accounts.models import Division, User
@@ -96,7 +96,15 @@ def _tailings_grade(value: Any) -> int | None:
     return number
 
 
+def _mine_id(value: Any) -> int | None:
+    number = int_or_none(value)
+    if number is not None and not 0 < number < 2**63:
+        raise ValueError(f"矿山编号无效：{value}")
+    return number
+
+
 MINE_COLUMNS: tuple[Column, ...] = (
+    Column("id", "矿山编号", _mine_id, width=10),
     Column("name", "矿山名称", text, required=True, width=28),
     Column("enterprise_uscc", "企业统一社会信用代码", text, required=True, width=22),
     Column("enterprise_name", "企业名称", text, width=28),
@@ -126,7 +134,7 @@ MINE_COLUMNS: tuple[Column, ...] = (
     Column("downstream_population", "下游有居民", bool_or_none, export=_yes_no, width=8),
 )
 HEADERS = {c.key: c.header for c in MINE_COLUMNS}
-_NON_MINE_KEYS = {"enterprise_uscc", "enterprise_name", "county_code", "county_name", "status"}
+_NON_MINE_KEYS = {"id", "enterprise_uscc", "enterprise_name", "county_code", "county_name", "status"}
 
 
 @dataclass
@@ -144,7 +152,7 @@ def export_rows(mines: Iterable[Mine]) -> Iterable[dict[str, Any]]:
     for m in mines:
         row = {f: getattr(m, f) for f in services.MINE_FIELDS if f not in ("enterprise", "county", "boundary")}
         row.update(
-            status=m.status, enterprise_uscc=m.enterprise.uscc, enterprise_name=m.enterprise.name,
+            id=m.pk, status=m.status, enterprise_uscc=m.enterprise.uscc, enterprise_name=m.enterprise.name,
             county_code=m.county_id, county_name=m.county.full_name,
         )
         yield row
@@ -195,8 +203,19 @@ def _import_row(actor: User, values: dict[str, Any], request_id: str) -> str:
         raise FieldErrors.single("enterprise_uscc", _("This enterprise is outside your jurisdiction."))
     data = {k: v for k, v in values.items() if k not in _NON_MINE_KEYS}
     data.update(enterprise=enterprise, county=county)
-    existing = Mine.objects.visible_to(actor).filter(enterprise=enterprise, name=values["name"]).first()
+    visible = Mine.objects.visible_to(actor)
+    if values.get("id") is not None:
+        # An exported row carries the mine's id, so a renamed mine is updated, not duplicated.
+        existing = visible.filter(pk=values["id"]).first()
+        if existing is None:
+            raise FieldErrors.single("id", _("No mine with this number in your jurisdiction."))
+    else:
+        existing = visible.filter(enterprise=enterprise, name=values["name"]).first()
     if existing is not None:
+        if values.get("status") and values["status"] != existing.status:
+            raise FieldErrors.single("status", _(
+                "The sheet's status differs from the registry's; change a mine's status with the "
+                "status-change procedure (document number and reason), not by import."))
         services.update_mine(actor=actor, mine=existing, data=data, request_id=request_id)
         return "updated"
     services.create_mine(actor=actor, data=data, status=values.get("status") or MineStatus.CONSTRUCTION,
@@ -230,6 +249,12 @@ def import_mines(*, actor: User, data: bytes, request_id: str = "",
             continue
         except DomainError as exc:
             result.errors.append(RowError(number, "", str(exc) or exc.__class__.__name__))
+            continue
+        except (DatabaseError, ArithmeticError) as exc:
+            # The row's savepoint was rolled back; the value got past validation but the database
+            # refused it. Report it on the row rather than abort the rows after it.
+            result.errors.append(RowError(number, "", _("The database refused this row (%(kind)s).")
+                                          % {"kind": type(exc).__name__}))
             continue
         if outcome == "created":
             result.created += 1

@@ -10,7 +10,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,16 +20,16 @@ from minesafe.accounts.choices import OrgKind
 from minesafe.accounts.models import Division, Organisation, User
 from minesafe.accounts.permissions import require
 from minesafe.core import audit
-from minesafe.core.errors import Conflict, FieldErrors
+from minesafe.core.errors import Conflict, FieldErrors, PermissionDenied
 from minesafe.core.querysets import scope_of
 from minesafe.registry.models import Enterprise, Mine, MineStatusChange
 from minesafe.rules import Verdict, check_mine_attributes, check_status_change, normalize_uscc, validate_uscc
 from minesafe.rules.mine_attributes import SECTOR_PROFILES, MineFacts
-from minesafe.rules.mine_status import StatusChangeFacts
+from minesafe.rules.mine_status import StatusChangeFacts, check_initial_status
 
 __all__ = [
     "ENTERPRISE_FIELDS", "MINE_FIELDS", "change_mine_status", "create_enterprise", "create_mine",
-    "open_enterprise_account", "update_enterprise", "update_mine",
+    "open_enterprise_account", "require_enterprise_editable", "update_enterprise", "update_mine",
 ]
 
 ENTERPRISE_FIELDS = (
@@ -77,6 +79,35 @@ def _clean(data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+def _field_limits(model: type[Model], values: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
+    """Column limits (length, digits, integer range, finite numbers) as field errors.
+
+    Forms enforce these already; the API and the xlsx import reach the service without them, and a
+    value the column cannot hold must be a field error, not a database error or an unreadable row.
+    """
+    for name, value in values.items():
+        if value in (None, ""):
+            continue
+        field = model._meta.get_field(name)
+        if field.is_relation:
+            continue
+        try:
+            field.run_validators(value)
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(str(m) for m in exc.messages)
+
+
+def require_enterprise_editable(actor: User, enterprise: Enterprise) -> None:
+    """Only the regulators of the county an enterprise is registered in (and above) may edit it.
+
+    A regulator also *sees* enterprises that own a mine in its county, but editing one would let it
+    rename, re-register or regroup another county's enterprise.
+    """
+    scope = scope_of(actor)
+    if not (scope.is_regulator and enterprise.division_id.startswith(scope.division_prefix)):
+        raise PermissionDenied("registry.edit: enterprise registered outside the actor's jurisdiction")
+
+
 def _merge(errors: dict[str, list[str]], verdict: Verdict) -> None:
     for field, messages in verdict.field_errors().items():
         errors.setdefault(field, []).extend(messages)
@@ -98,9 +129,11 @@ def _validate_enterprise(actor: User, values: dict[str, Any], instance: Enterpri
             clash = clash.exclude(pk=instance.pk)
         if clash.exists():
             errors["uscc"] = [_("An enterprise with this code is already registered.")]
+    _field_limits(Enterprise, {k: v for k, v in values.items() if k != "uscc"}, errors)
     _division_in_scope(actor, values.get("division"), "division", errors)
     parent = values.get("parent")
-    if parent is not None:
+    unchanged_parent = instance is not None and parent is not None and parent.pk == instance.parent_id
+    if parent is not None and not unchanged_parent:
         if instance is not None and _is_descendant_or_self(parent, instance):
             errors["parent"] = [_("The parent company cannot be this enterprise or one of its subsidiaries.")]
         elif not Enterprise.objects.visible_to(actor).filter(pk=parent.pk).exists():
@@ -125,10 +158,14 @@ def create_enterprise(*, actor: User, data: Mapping[str, Any], request_id: str =
     require(actor, "registry.edit")
     values = _clean(data, ENTERPRISE_FIELDS)
     _validate_enterprise(actor, values, None)
-    with transaction.atomic():
-        enterprise = Enterprise.objects.create(**values)
-        audit.record(actor=actor, action="registry.enterprise.create", obj=enterprise,
-                     after=audit.snapshot(enterprise), request_id=request_id)
+    try:
+        with transaction.atomic():
+            enterprise = Enterprise.objects.create(**values)
+            audit.record(actor=actor, action="registry.enterprise.create", obj=enterprise,
+                         after=audit.snapshot(enterprise), request_id=request_id)
+    except IntegrityError:
+        # Someone registered the same code between our check and our insert.
+        raise FieldErrors.single("uscc", _("An enterprise with this code is already registered.")) from None
     return enterprise
 
 
@@ -136,6 +173,7 @@ def update_enterprise(*, actor: User, enterprise: Enterprise, data: Mapping[str,
                       request_id: str = "") -> Enterprise:
     """Edit an enterprise's registration data."""
     require(actor, "registry.edit", enterprise)
+    require_enterprise_editable(actor, enterprise)
     with transaction.atomic():
         locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
         before = audit.snapshot(locked)
@@ -145,6 +183,7 @@ def update_enterprise(*, actor: User, enterprise: Enterprise, data: Mapping[str,
         for field, value in values.items():
             setattr(locked, field, value)
         locked.save()
+        locked.refresh_from_db()  # the audit shows what the database stored (rounded decimals etc.)
         after = audit.snapshot(locked)
         if after != before | {"updated_at": after["updated_at"]}:
             audit.record(actor=actor, action="registry.enterprise.update", obj=locked, before=before,
@@ -153,6 +192,11 @@ def update_enterprise(*, actor: User, enterprise: Enterprise, data: Mapping[str,
 
 
 # --- mines -----------------------------------------------------------------------------------
+
+
+def _needs_mining_licence(sector: str) -> bool:
+    profile = SECTOR_PROFILES.get(sector)
+    return profile.needs_mining_licence if profile is not None else True
 
 
 def _facts(values: Mapping[str, Any]) -> MineFacts:
@@ -170,6 +214,7 @@ def _validate_mine(actor: User, values: dict[str, Any]) -> None:
     elif not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
         errors["enterprise"] = [_("Enterprise not found.")]
     _division_in_scope(actor, values.get("county"), "county", errors)
+    _field_limits(Mine, values, errors)
     for field in ("gas_grade", "hydrogeology", "spontaneous_combustion", "standardization_grade"):
         values[field] = values.get(field) or ""
     if values.get("sector"):
@@ -184,9 +229,14 @@ def create_mine(*, actor: User, data: Mapping[str, Any], status: str = "construc
     require(actor, "registry.edit")
     values = _clean(data, MINE_FIELDS)
     _validate_mine(actor, values)
-    if status not in dict(Mine._meta.get_field("status").choices):
-        raise FieldErrors.single("status", _("Select a valid choice."))
     today = today or _today()
+    initial = check_initial_status(
+        status, today=today, mining_licence_valid_until=values.get("mining_licence_valid_until"),
+        safety_licence_valid_until=values.get("safety_licence_valid_until"),
+        mining_licence_required=_needs_mining_licence(values["sector"]),
+    )
+    if not initial.ok:
+        raise FieldErrors.from_verdict(initial)
     with transaction.atomic():
         mine = Mine.objects.create(status=status, status_since=today, **values)
         MineStatusChange.objects.create(
@@ -210,6 +260,7 @@ def update_mine(*, actor: User, mine: Mine, data: Mapping[str, Any], request_id:
         for field, value in values.items():
             setattr(locked, field, value)
         locked.save()
+        locked.refresh_from_db()  # the audit shows what the database stored (rounded decimals etc.)
         after = audit.snapshot(locked)
         if after != before | {"updated_at": after["updated_at"]}:
             audit.record(actor=actor, action="registry.mine.update", obj=locked, before=before, after=after,
@@ -234,8 +285,7 @@ def change_mine_status(
         effective_date=effective_date, today=today,
         mining_licence_valid_until=mine.mining_licence_valid_until,
         safety_licence_valid_until=mine.safety_licence_valid_until,
-        mining_licence_required=SECTOR_PROFILES[mine.sector].needs_mining_licence
-        if mine.sector in SECTOR_PROFILES else True,
+        mining_licence_required=_needs_mining_licence(mine.sector), status_since=mine.status_since,
     ))
     if not verdict.ok:
         raise FieldErrors.from_verdict(verdict)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count, Model
+from django.db.models import Count, Model, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -93,20 +93,27 @@ ENTERPRISE_SORTS = {"name": "name", "uscc": "uscc", "county": "division_id", "mi
 
 @requires("registry.view")
 def enterprise_list(request: HttpRequest) -> HttpResponse:
+    # Count only the mines the viewer may see: an enterprise also operating elsewhere must not
+    # reveal how many mines it has outside the viewer's jurisdiction.
+    visible_mines = Mine.objects.visible_to(request.user).values("pk")
     qs = Enterprise.objects.visible_to(request.user).select_related("division", "parent").annotate(
-        n_mines=Count("mines")
+        n_mines=Count("mines", filter=Q(mines__pk__in=visible_mines))
     )
-    division = request.GET.get("division", "").strip()
+    division = request.GET.get("division", "").strip()[:12]
     if division:
         qs = qs.filter(code_prefix_q("division__code", division))
     listing = apply_listing(
         request, qs, search_fields=("name", "uscc", "actual_controller"),
         filter_fields={"county": "division_id", "parent": "parent_id"},
-        sort_fields=ENTERPRISE_SORTS, default_sort="name",
+        sort_fields=ENTERPRISE_SORTS, default_sort="name", int_params=frozenset({"parent"}),
     )
     if division:
         listing.filters["division"] = division
-    return render(request, "registry/enterprise_list.html", {"listing": listing,
+    parents = {e.parent_id for e in listing.page if e.parent_id}
+    visible_parents = set(
+        Enterprise.objects.visible_to(request.user).filter(pk__in=parents).values_list("pk", flat=True)
+    )
+    return render(request, "registry/enterprise_list.html", {"listing": listing, "visible_parents": visible_parents,
                                                               "divisions": division_options(request.user)})
 
 
@@ -116,8 +123,10 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                    pk=pk)
     mines = Mine.objects.visible_to(request.user).filter(enterprise=enterprise).select_related("county")
     subsidiaries = Enterprise.objects.visible_to(request.user).filter(parent=enterprise)
+    parent_visible = enterprise.parent_id is not None and Enterprise.objects.visible_to(request.user).filter(
+        pk=enterprise.parent_id).exists()
     return render(request, "registry/enterprise_detail.html", {
-        "e": enterprise, "mines": mines, "subsidiaries": subsidiaries,
+        "e": enterprise, "mines": mines, "subsidiaries": subsidiaries, "parent_visible": parent_visible,
         "history": _history(Enterprise, enterprise.pk),
     })
 
@@ -129,7 +138,9 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
 
 @requires("registry.edit")
 def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _enterprise_form(request, get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk))
+    enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
+    services.require_enterprise_editable(request.user, enterprise)
+    return _enterprise_form(request, enterprise)
 
 
 def _enterprise_form(request: HttpRequest, instance: Enterprise | None) -> HttpResponse:
@@ -182,7 +193,7 @@ MINE_FILTERS = {
 
 def _mine_listing(request: HttpRequest, paginate: bool = True) -> Any:
     qs = Mine.objects.visible_to(request.user).select_related("enterprise", "county")
-    division = request.GET.get("division", "").strip()
+    division = request.GET.get("division", "").strip()[:12]
     if division:
         qs = qs.filter(code_prefix_q("county__code", division))
     licence = request.GET.get("licence", "").strip()
@@ -191,6 +202,7 @@ def _mine_listing(request: HttpRequest, paginate: bool = True) -> Any:
     listing = apply_listing(
         request, qs, search_fields=("name", "enterprise__name", "enterprise__uscc", "safety_licence_no"),
         filter_fields=MINE_FILTERS, sort_fields=MINE_SORTS, default_sort="name", paginate=paginate,
+        int_params=frozenset({"enterprise"}),
     )
     if division:
         listing.filters["division"] = division

@@ -129,6 +129,9 @@ class StatusChangeFacts:
     safety_licence_valid_until: date | None
     # False for sectors without a mining right of their own (tailings ponds): see SectorProfile.
     mining_licence_required: bool = True
+    # Date the current status took effect; a change cannot take effect before it (keeps the history
+    # in order and stops back-dating a resumption to a day the licences were still valid).
+    status_since: date | None = None
 
 
 def allowed_targets(current: str) -> tuple[str, ...]:
@@ -189,12 +192,17 @@ def _licence_reasons(facts: StatusChangeFacts) -> list[Reason]:
     if facts.mining_licence_required:
         licences.insert(0, ("mine_status.mining_licence", "采矿许可证", facts.mining_licence_valid_until))
     for code, name, valid_until in licences:
-        state = licence_state(valid_until, facts.effective_date)
+        # Valid on the effective date *and* today: producing is a present fact, so a resumption
+        # cannot be back-dated to a day before the licence expired.
+        for on in (facts.effective_date, facts.today):
+            state = licence_state(valid_until, on)
+            if state in (STATE_MISSING, STATE_EXPIRED):
+                break
         if state == STATE_MISSING:
             message = f"缺少{name}，不得变更为生产状态（无证照或者证照不全从事生产的，应依法提请关闭）"
         elif state == STATE_EXPIRED:
             message = (
-                f"{name}有效期至 {valid_until}，在生效日期 {facts.effective_date} 已过期，不得变更为生产状态"
+                f"{name}有效期至 {valid_until}，在 {on} 已过期，不得变更为生产状态"
             )
         else:
             continue
@@ -208,7 +216,8 @@ def check_status_change(facts: StatusChangeFacts) -> Verdict:
     Sources: halt orders seed-002 §三, DOMAIN HM-5/HM-7; closure DOMAIN §1.1; resumption
     acceptance DOMAIN §2.2 (条例 Art. 48); licences DOMAIN §1.1. Reason codes:
     mine_status.unknown_current, .unknown_target, .same_status, .transition_not_allowed,
-    .reason_required, .document_required, .mining_licence, .safety_licence, .effective_date_future.
+    .reason_required, .document_required, .mining_licence, .safety_licence, .effective_date_future,
+    .before_current.
     """
     if facts.current not in TRANSITIONS:
         return Verdict.deny(Reason("mine_status.unknown_current", f"当前矿山状态“{facts.current}”无效", None))
@@ -230,6 +239,12 @@ def check_status_change(facts: StatusChangeFacts) -> Verdict:
         return Verdict.deny(Reason("mine_status.transition_not_allowed", message, "target", citation))
 
     reasons: list[Reason] = []
+    if facts.status_since is not None and facts.effective_date < facts.status_since:
+        reasons.append(Reason(
+            "mine_status.before_current",
+            f"生效日期 {facts.effective_date} 早于当前状态的起始日期 {facts.status_since}",
+            "effective_date",
+        ))
     for guard in TRANSITIONS[facts.current][facts.target]:
         if guard == GUARD_REASON_REQUIRED:
             if not facts.reason.strip():
@@ -251,3 +266,26 @@ def check_status_change(facts: StatusChangeFacts) -> Verdict:
         else:  # pragma: no cover - guarded by a test over TRANSITIONS
             raise ValueError(f"unknown guard {guard!r}")
     return Verdict(tuple(reasons))
+
+
+def check_initial_status(
+    status: str,
+    *,
+    today: date,
+    mining_licence_valid_until: date | None,
+    safety_licence_valid_until: date | None,
+    mining_licence_required: bool = True,
+) -> Verdict:
+    """A mine registered directly in "production" must hold valid licences today, as a change into
+    production would (DOMAIN §1.1: 无证照或者证照不全从事生产 is a closure trigger). Other initial
+    statuses record the facts found at registration and need no guard."""
+    if status not in TRANSITIONS:
+        return Verdict.deny(Reason("mine_status.unknown_target", f"矿山状态“{status}”无效", "status"))
+    if status != PRODUCTION:
+        return Verdict.allow()
+    facts = StatusChangeFacts(
+        current=CONSTRUCTION, target=PRODUCTION, reason="-", document_no="-", effective_date=today, today=today,
+        mining_licence_valid_until=mining_licence_valid_until,
+        safety_licence_valid_until=safety_licence_valid_until, mining_licence_required=mining_licence_required,
+    )
+    return Verdict(tuple(Reason(r.code, r.message, "status", r.citation) for r in _licence_reasons(facts)))

@@ -167,3 +167,17 @@ def cite(source: str, section: str, note: str = "") -> Citation:
     if src.sections is not None and section not in src.sections:
         raise ValueError(f"unknown section {section!r} for citation source {source!r}")
     return Citation(source, section, note)
+
+
+# --- hazard-ledger documents (added for hazard_standards / hazards) ----------------------
+# Official texts behind the major-hazard standards. We hold none of them in full, so a direct
+# citation must carry an [U] note; content checked against a copy is cited through DOMAIN
+# (§2.1, §2.2, §3.x), which records where it was verified.
+_HAZARD_DOCUMENTS = (
+    Source("应急管理部令第4号", "煤矿重大事故隐患判定标准（2020年11月20日公布，2021年1月1日起施行）", None),
+    Source("应急管理部令第21号", "煤矿重大事故隐患判定标准（2026年修订，2026年7月1日起施行；全文未取得）", None),
+    Source("国务院令第774号", "煤矿安全生产条例（2024年1月24日公布，2024年5月1日起施行）", None),
+    Source("矿安〔2022〕88号", "金属非金属矿山重大事故隐患判定标准（2022年9月1日起施行）", None),
+    Source("安监总管一〔2017〕98号", "金属非金属矿山重大生产安全事故隐患判定标准（试行）（2017年）", None),
+)
+SOURCES.update({s.id: s for s in _HAZARD_DOCUMENTS})

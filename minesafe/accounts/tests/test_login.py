@@ -37,6 +37,8 @@ def test_wrong_password_message_does_not_reveal_user_names(world: World, client:
     unknown = _login(client, "nobody_here", "wrong-Password1").content.decode()
     assert "用户名或密码不正确" in known
     assert "用户名或密码不正确" in unknown
+    # failures for names that do not exist are audited too (password spraying)
+    assert AuditEntry.objects.filter(action="auth.login_failed_unknown_user", object_repr="nobody_here").exists()
 
 
 @pytest.mark.django_db
@@ -48,7 +50,7 @@ def test_lockout_after_five_failures_for_fifteen_minutes(world: World, client: C
         user = User.objects.get(username="county_inspector")
         assert user.failed_logins == 4 and user.locked_until is None
         page = _login(client, "county_inspector", "Wrong-password-1").content.decode()
-        assert "锁定" in page
+        assert "用户名或密码不正确" in page  # same words as any failure: a lock reveals no user name
         user.refresh_from_db()
         assert user.locked_until == start + dt.timedelta(minutes=15)
         # the right password is refused while locked
@@ -149,3 +151,15 @@ def test_inactive_regulator_sees_nothing(world: World) -> None:
 
     world.province_leader.is_active = False
     assert not Mine.objects.visible_to(world.province_leader).exists()
+
+
+@pytest.mark.django_db
+def test_a_lock_does_not_end_open_sessions(world: World) -> None:
+    """Five wrong passwords typed by someone else must not log the real user out."""
+    victim = Client()
+    _login(victim, "sec_admin", PASSWORD)
+    attacker = Client()
+    for _ in range(5):
+        _login(attacker, "sec_admin", "Wrong-password-1")
+    assert User.objects.get(username="sec_admin").locked_until is not None
+    assert victim.get("/accounts/security/").status_code == 200

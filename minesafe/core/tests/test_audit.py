@@ -127,3 +127,30 @@ def test_audit_pages_for_the_audit_admin_only(world: World, client) -> None:
         cursor.execute(f"UPDATE {_table()} SET actor_repr = 'x' WHERE id = (SELECT MIN(id) FROM {_table()})")
     page = client.get("/accounts/audit/verify/").content.decode()
     assert f'id="broken-entry">#{AuditEntry.objects.order_by("id").first().id}<' in page
+
+
+@pytest.mark.django_db
+def test_entries_appended_during_verification_are_not_a_false_alarm(world: World, monkeypatch) -> None:
+    """verify_chain checks the entries the head counted when it started; later appends are not breaks."""
+    original = audit._entries
+
+    def entries_with_a_concurrent_writer(limit: int, batch: int = 2000):
+        for i, entry in enumerate(original(limit, batch)):
+            if i == 1:
+                with transaction.atomic():
+                    audit.record(actor=None, action="concurrent", object_type="t")
+            yield entry
+
+    monkeypatch.setattr(audit, "_entries", entries_with_a_concurrent_writer)
+    result = audit.verify_chain()
+    assert result.ok, result.first_break
+    monkeypatch.setattr(audit, "_entries", original)
+    assert audit.verify_chain().ok
+
+
+def test_sqlite_writers_take_the_lock_up_front() -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

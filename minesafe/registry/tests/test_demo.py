@@ -185,7 +185,11 @@ def test_full_size_build_is_realistic():
     assert verify_chain().ok
 
 
-def test_demo_command_and_if_empty():
+def test_demo_command_and_if_empty(settings):
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("demo", "--mines", "20", stdout=StringIO())  # tests run with DEBUG off
+    assert Mine.objects.count() == 0
+    settings.DEBUG = True
     out = StringIO()
     call_command("demo", "--mines", "20", "--seed", "3", stdout=out)
     assert "Demo built" in out.getvalue()

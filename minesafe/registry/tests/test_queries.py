@@ -18,7 +18,8 @@ TODAY = dt.date(2026, 11, 23)
 def test_licence_filters_and_dashboard(world: World) -> None:
     leader = world.county_leader
     Mine.objects.filter(pk=world.mine_a.pk).update(safety_licence_valid_until=TODAY + dt.timedelta(days=90))
-    expired = mine(leader, world.ent_a, name="过期矿", safety_licence_valid_until=TODAY - dt.timedelta(days=1))
+    expired = mine(leader, world.ent_a, name="过期矿", status="rectification",
+                   safety_licence_valid_until=TODAY - dt.timedelta(days=1))
     pond = mine(leader, world.ent_a, name="尾矿库", sector="tailings", headcount_cap=None, production_levels=None,
                 mining_licence_no="", mining_licence_valid_until=None, dam_height_m=Decimal("20"),
                 tailings_capacity=Decimal("50"), tailings_grade=5)
@@ -45,10 +46,13 @@ def test_status_trend_counts_changes_per_month_in_scope(world: World) -> None:
         services.change_mine_status(actor=leader, mine=m, target=target, reason="检查", document_no="文〔2026〕1号",
                                     effective_date=when, today=TODAY)
 
+    Mine.objects.update(status_since=dt.date(2025, 1, 1))  # registered long before the changes below
+    world.mine_a.refresh_from_db()
+    world.mine_b.refresh_from_db()
     change(world.mine_a, "rectification", dt.date(2026, 3, 5), world.county_leader)
     change(world.mine_a, "production", dt.date(2026, 4, 20), world.county_leader)
+    change(world.mine_b, "suspended", dt.date(2025, 10, 1), world.province_leader)  # before the 12-month window
     change(world.mine_b, "rectification", dt.date(2026, 4, 2), world.province_leader)
-    change(world.mine_b, "closed", dt.date(2025, 10, 1), world.province_leader)  # before the 12-month window
     trend = queries.status_trend(MineStatusChange.objects.visible_to(world.county_leader), TODAY)
     assert trend["months"][0] == dt.date(2025, 12, 1) and trend["months"][-1] == dt.date(2026, 11, 1)
     series = {s["status"]: s["counts"] for s in trend["series"]}

@@ -158,3 +158,48 @@ class TestStatus:
         with pytest.raises(PermissionDenied):
             services.change_mine_status(actor=world.ent_principal, mine=world.mine_a, target="suspended",
                                         reason="x", today=TODAY)
+
+
+@pytest.mark.django_db
+def test_seen_through_a_mine_is_not_editable(world: World, client) -> None:
+    """ent_b (阜新) owns a mine in 岫岩: the 岫岩 regulator sees it but may not rewrite it."""
+    mine(world.province_leader, world.ent_b, county="210323", name="乙在岫岩的矿")
+    assert Enterprise.objects.visible_to(world.county_leader).filter(pk=world.ent_b.pk).exists()
+    with pytest.raises(PermissionDenied):
+        services.update_enterprise(actor=world.county_leader, enterprise=world.ent_b,
+                                   data={"name": "改名", "division": Division.objects.get(code="210323")})
+    client.force_login(world.county_leader)
+    assert client.get(f"/registry/enterprises/{world.ent_b.pk}/edit/").status_code == 403
+    world.ent_b.refresh_from_db()
+    assert world.ent_b.name == "阜新乙矿业有限公司" and world.ent_b.division_id == "210902"
+
+
+@pytest.mark.django_db
+def test_unchanged_out_of_scope_parent_does_not_block_edits(world: World) -> None:
+    group = enterprise(world.province_leader, county="210902", name="阜新集团")
+    child = enterprise(world.province_leader, county="210323", name="岫岩子公司", parent=group)
+    updated = services.update_enterprise(actor=world.county_leader, enterprise=child, data={"phone": "0412-1234567"})
+    assert updated.parent == group and updated.phone == "0412-1234567"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("field", "value"), [
+    ("approved_capacity", Decimal("1E+12")), ("headcount_cap", 10**30), ("depth_m", Decimal("NaN")),
+    ("name", "矿" * 201), ("mining_licence_no", "x" * 65),
+])
+def test_values_the_column_cannot_hold_are_field_errors(world: World, field: str, value: object) -> None:
+    with pytest.raises(FieldErrors) as err:
+        services.update_mine(actor=world.county_leader, mine=world.mine_a, data={field: value})
+    assert field in err.value.errors
+    world.mine_a.refresh_from_db()
+    assert world.mine_a.name == "甲矿"
+
+
+@pytest.mark.django_db
+def test_identical_update_writes_no_audit_entry(world: World) -> None:
+    services.update_mine(actor=world.county_leader, mine=world.mine_a, data={"latitude": Decimal("40.5"),
+                                                                              "longitude": Decimal("123.2")})
+    count = AuditEntry.objects.count()
+    services.update_mine(actor=world.county_leader, mine=world.mine_a, data={"latitude": Decimal("40.500000"),
+                                                                              "longitude": Decimal("123.2")})
+    assert AuditEntry.objects.count() == count

@@ -145,7 +145,55 @@ def test_export_view_respects_filters_and_scope(world: World, client: Client) ->
     response = client.get("/registry/mines/export.xlsx?division=210902")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = load_workbook(io.BytesIO(response.content)).active
-    assert [r[0].value for r in ws.iter_rows(min_row=2)] == ["乙矿"]
+    assert [r[1].value for r in ws.iter_rows(min_row=2)] == ["乙矿"]
     client.force_login(world.ent_principal)
     ws = load_workbook(io.BytesIO(client.get("/registry/mines/export.xlsx").content)).active
-    assert [r[0].value for r in ws.iter_rows(min_row=2)] == ["甲矿"]
+    assert [r[1].value for r in ws.iter_rows(min_row=2)] == ["甲矿"]
+
+
+@pytest.mark.django_db
+def test_exported_id_lets_a_renamed_mine_update_in_place(world: World) -> None:
+    ws = load_workbook(io.BytesIO(export_mines(Mine.objects.filter(pk=world.mine_a.pk)))).active
+    ws.cell(row=2, column=HEADERS.index("矿山名称") + 1, value="甲矿（更名）")
+    buf = io.BytesIO()
+    ws.parent.save(buf)
+    result = import_mines(actor=world.county_leader, data=buf.getvalue())
+    assert (result.created, result.updated) == (0, 1)
+    world.mine_a.refresh_from_db()
+    assert world.mine_a.name == "甲矿（更名）"
+    # someone else's mine number is not a way in
+    foreign = _sheet([_row(**{"矿山编号": world.mine_b.pk, "企业统一社会信用代码": world.ent_a.uscc})])
+    result = import_mines(actor=world.county_leader, data=foreign)
+    assert [e.field for e in result.errors] == ["矿山编号"]
+
+
+@pytest.mark.django_db
+def test_status_is_not_changed_by_import(world: World) -> None:
+    sheet = _sheet([_row(**{"矿山名称": "甲矿", "企业统一社会信用代码": world.ent_a.uscc, "状态": "关闭"})])
+    result = import_mines(actor=world.county_leader, data=sheet)
+    assert [e.field for e in result.errors] == ["状态"]
+    world.mine_a.refresh_from_db()
+    assert world.mine_a.status == "production"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("header", "value"), [("核定生产能力(万吨/年)", 1e12), ("井下定员", "inf"),
+                                               ("开采深度(米)", "NaN"), ("同时生产水平数", 10**30)])
+def test_out_of_range_numbers_are_row_errors(world: World, header: str, value: object) -> None:
+    sheet = _sheet([_row(**{"企业统一社会信用代码": world.ent_a.uscc, "行业类别": "金属非金属地下矿山",
+                            header: value})])
+    result = import_mines(actor=world.county_leader, data=sheet)
+    assert result.rejected_rows == [2], result.errors
+    assert result.errors[0].field == header
+    assert not Mine.objects.filter(name="岫岩某镇滑石矿").exists()
+    assert Client().get("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_upload_size_is_capped(world: World, client: Client, settings) -> None:
+    settings.IMPORT_MAX_BYTES = 1024
+    client.force_login(world.county_leader)
+    upload = io.BytesIO(_sheet([_row()] * 50))
+    upload.name = "big.xlsx"
+    page = client.post("/registry/mines/import/", {"file": upload}).content.decode()
+    assert "errorlist" in page and not MineImport.objects.exists()

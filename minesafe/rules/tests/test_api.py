@@ -55,6 +55,7 @@ def test_function_signatures(name: str, signature: str) -> None:
                 "mining_licence_valid_until",
                 "safety_licence_valid_until",
                 "mining_licence_required",
+                "status_since",
             ],
         ),
         (rules.LoginState, ["failures", "locked_until"]),

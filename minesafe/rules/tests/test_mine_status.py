@@ -216,10 +216,13 @@ def test_licences_required_for_production(
         assert (reason.citation.source, reason.citation.section) == ("DOMAIN", "§1.1")
 
 
-def test_licences_judged_on_effective_date_not_today() -> None:
+def test_licences_judged_on_effective_date_and_today() -> None:
+    """A resumption cannot be back-dated to a day the licences were still valid (DOMAIN §1.1)."""
     effective = TODAY - timedelta(days=10)
     valid_then = TODAY - timedelta(days=5)  # expired by today, valid on the effective date
-    ok = facts("suspended", "production", effective_date=effective, mining_licence_valid_until=valid_then)
+    backdated = facts("suspended", "production", effective_date=effective, mining_licence_valid_until=valid_then)
+    assert check_status_change(backdated).codes == ("mine_status.mining_licence",)
+    ok = facts("suspended", "production", effective_date=effective, mining_licence_valid_until=TODAY)
     assert check_status_change(ok).ok
     expired_then = effective - timedelta(days=1)
     bad = facts("suspended", "production", effective_date=effective, safety_licence_valid_until=expired_then)
@@ -307,3 +310,47 @@ def test_tailings_pond_returns_to_production_without_a_mining_licence() -> None:
     assert refused.codes == ("mine_status.safety_licence",)
     coal = check_status_change(StatusChangeFacts(**base, safety_licence_valid_until=date(2027, 1, 1)))
     assert coal.codes == ("mine_status.mining_licence",)
+
+
+def test_change_cannot_take_effect_before_the_current_status() -> None:
+    from datetime import date
+
+    from minesafe.rules.mine_status import StatusChangeFacts, check_status_change
+
+    facts = StatusChangeFacts(current="production", target="rectification", reason="隐患", document_no="文1号",
+                              effective_date=date(2026, 3, 1), today=date(2026, 11, 23),
+                              mining_licence_valid_until=None, safety_licence_valid_until=None,
+                              status_since=date(2026, 3, 2))
+    assert check_status_change(facts).codes == ("mine_status.before_current",)
+    same_day = StatusChangeFacts(**{**facts.__dict__, "effective_date": date(2026, 3, 2)})
+    assert check_status_change(same_day).ok
+
+
+def test_resumption_cannot_be_backdated_past_a_licence_expiry() -> None:
+    """Licences must be valid on the effective date and today (DOMAIN §1.1 无证照从事生产)."""
+    from datetime import date
+
+    from minesafe.rules.mine_status import StatusChangeFacts, check_status_change
+
+    facts = StatusChangeFacts(current="rectification", target="production", reason="复产验收", document_no="验1号",
+                              effective_date=date(2026, 2, 27), today=date(2026, 11, 23),
+                              mining_licence_valid_until=date(2030, 1, 1),
+                              safety_licence_valid_until=date(2026, 2, 28))
+    assert check_status_change(facts).codes == ("mine_status.safety_licence",)
+
+
+def test_initial_production_status_needs_valid_licences() -> None:
+    from datetime import date
+
+    from minesafe.rules.mine_status import check_initial_status
+
+    today = date(2026, 11, 23)
+    assert check_initial_status("construction", today=today, mining_licence_valid_until=None,
+                                safety_licence_valid_until=None).ok
+    refused = check_initial_status("production", today=today, mining_licence_valid_until=None,
+                                   safety_licence_valid_until=date(2027, 1, 1))
+    assert refused.codes == ("mine_status.mining_licence",) and refused.reasons[0].field == "status"
+    assert check_initial_status("production", today=today, mining_licence_valid_until=None,
+                                safety_licence_valid_until=date(2027, 1, 1), mining_licence_required=False).ok
+    assert check_initial_status("bogus", today=today, mining_licence_valid_until=None,
+                                safety_licence_valid_until=None).codes == ("mine_status.unknown_target",)

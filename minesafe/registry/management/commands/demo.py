@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minesafe.registry.demo import build_demo, demo_blocker
@@ -24,8 +25,14 @@ class Command(BaseCommand):
                             help="Do nothing when any mine (or demo user) already exists.")
         parser.add_argument("--seed", type=int, default=2024, help="Random seed (default 2024).")
         parser.add_argument("--mines", type=int, default=300, help="Number of mines (default 300).")
+        parser.add_argument("--allow-without-debug", action="store_true",
+                            help="Build even though DEBUG is off (the demo accounts share a public password).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_without_debug"]:
+            raise CommandError("Refusing to build demo data with DEBUG off: every demo account, the three "
+                               "admins included, has the published password. Pass --allow-without-debug "
+                               "for a disposable test server.")
         blocker = demo_blocker()
         if blocker:
             if options["if_empty"]:
