@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def timed(fn: Callable[[], object], repeat: int = 7) -> float:
+def timed(fn: Callable[[], object], repeat: int = 15) -> float:
     """Median wall time of ``fn`` over ``repeat`` runs (after one warm-up)."""
     fn()
     samples = []

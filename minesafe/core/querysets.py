@@ -12,6 +12,9 @@ from minesafe.core.scope import NO_SCOPE, Scope
 __all__ = ["ScopedQuerySet", "code_prefix_q", "scope_of"]
 
 
+COUNTY_CODE_LENGTH = 6
+
+
 def _next_prefix(prefix: str) -> str | None:
     """The smallest digit string above every string starting with ``prefix`` ("2103" → "2104",
     "2109" → "211"); None when there is none ("99")."""
@@ -31,6 +34,9 @@ def code_prefix_q(field: str, prefix: str) -> Q:
     """
     if not prefix:
         return Q()
+    if len(prefix) == COUNTY_CODE_LENGTH:
+        # County codes are the leaves of the tree (nothing below them): the prefix is the code itself.
+        return Q(**{field: prefix})
     cond = Q(**{f"{field}__gte": prefix, f"{field}__startswith": prefix})
     upper = _next_prefix(prefix)
     if upper is not None:
