@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "minesafe.core",
     "minesafe.accounts",
     "minesafe.registry",
+    "minesafe.hazards",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,10 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+MEDIA_URL = "media/"  # never served publicly: evidence is downloaded through a scoped view
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", registry_views.home, name="home"),
     path("accounts/", include("minesafe.accounts.urls")),
     path("registry/", include("minesafe.registry.urls")),
+    path("hazards/", include("minesafe.hazards.urls")),
     path("", include("minesafe.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -24,6 +24,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "registry.edit": REGULATOR_ROLES,
     "registry.import": REGULATOR_ROLES,
     "registry.change_status": REGULATOR_ROLES,
+    # hazard ledger (重大事故隐患台账)
+    "hazards.view": BUSINESS_ROLES,
+    "hazards.register": BUSINESS_ROLES,  # enterprises register their own self-check findings
+    "hazards.rectify": BUSINESS_ROLES,  # 五落实 plan, evidence, close-out application, extension request
+    "hazards.verify": REGULATOR_ROLES,  # close-out verification, extension decisions
+    "hazards.list": frozenset({Role.REG_LEADER}),  # 挂牌督办
+    "hazards.self_inspection": BUSINESS_ROLES,
+    "hazards.export": BUSINESS_ROLES,
+    "hazards.import": BUSINESS_ROLES,
     # own API tokens
     "accounts.own_tokens": BUSINESS_ROLES,
     # 三员分立: each admin role has one narrow duty
@@ -32,7 +41,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({Role.AUDIT_ADMIN}),
 }
 
-assert not any(PERMISSIONS[p] & ADMIN_ROLES for p in PERMISSIONS if p.startswith("registry."))
+assert not any(PERMISSIONS[p] & ADMIN_ROLES for p in PERMISSIONS if p.startswith(("registry.", "hazards.")))
 
 
 def has_perm(user: Any, perm: str) -> bool:

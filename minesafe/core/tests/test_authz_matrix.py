@@ -1,7 +1,8 @@
 """Authorization matrix: every URL and every API route × every role (and anonymous).
 
 The test walks the URL resolver and the OpenAPI schema, so a new endpoint that is not declared in
-UI_MATRIX / API_MATRIX fails ``test_every_*_is_in_the_matrix``. For each declared route it checks
+UI_MATRIX / API_MATRIX (or in an app's ``tests/authz_*.py`` UI_ROUTES / API_ROUTES, merged in below)
+fails ``test_every_*_is_in_the_matrix``. For each declared route it checks
 that a role without the permission gets 403 (API: 401 anonymous), that an object outside the
 role's scope gets 404, and that a refused write changed nothing.
 """
@@ -9,7 +10,6 @@ role's scope gets 404, and that a refused write changed nothing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -19,36 +19,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from minesafe.accounts.models import ApiToken, Organisation, User
 from minesafe.api import api
 from minesafe.registry.models import Enterprise, Mine, MineImport
+from minesafe.testing.authz import (
+    BUSINESS,
+    EVERYONE,
+    REGULATORS,
+    ROLES,
+    SEES_A,
+    SEES_B,
+    Route,
+    r,
+)
 from minesafe.testing.factories import World
-
-REGULATORS = {"province_inspector", "province_leader", "city_inspector", "city_leader", "county_inspector",
-              "county_leader", "other_county_inspector"}
-ENTERPRISE = {"ent_principal", "ent_safety", "other_ent_principal"}
-BUSINESS = REGULATORS | ENTERPRISE
-ADMINS = {"sys_admin", "sec_admin", "audit_admin"}
-EVERYONE = BUSINESS | ADMINS
-ROLES = [*sorted(EVERYONE), "anonymous"]
-# Who sees mine_a / ent_a (岫岩 210323) and mine_b / ent_b (阜新 海州区 210902)
-SEES_A = {"province_inspector", "province_leader", "city_inspector", "city_leader", "county_inspector",
-          "county_leader", "ent_principal", "ent_safety"}
-SEES_B = {"province_inspector", "province_leader", "other_county_inspector", "other_ent_principal"}
-
-
-@dataclass(frozen=True)
-class Route:
-    """allowed: roles holding the permission. obj: "mine"/"enterprise"/"own" → pk argument comes
-    from the world; scoped routes answer 404 to an allowed role that cannot see the object."""
-
-    allowed: frozenset[str]
-    method: str = "GET"
-    obj: str | None = None
-    public: bool = False
-    ok: tuple[int, ...] = (200,)
-
-
-def r(allowed: set[str], **kw: Any) -> Route:
-    return Route(frozenset(allowed), **kw)
-
 
 UI_MATRIX: dict[str, Route] = {
     "home": r(EVERYONE, ok=(200, 302)),
@@ -83,6 +64,27 @@ UI_MATRIX: dict[str, Route] = {
     "registry:mine_edit": r(REGULATORS, obj="mine"),
     "registry:mine_status": r(REGULATORS, obj="mine"),
 }
+def _app_route_modules() -> list:
+    """Per-app route declarations: ``minesafe/<app>/tests/authz_*.py`` modules may define
+    ``UI_ROUTES`` / ``API_ROUTES`` (same shape as the dicts here, built with ``r()``) and an
+    ``objects(world, kind, role) -> list[(pk, visible)] | None`` hook for their own object kinds."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2]
+    modules = []
+    for tests_dir in sorted(package.glob("*/tests")):
+        for info in pkgutil.iter_modules([str(tests_dir)]):
+            if info.name.startswith("authz_"):
+                modules.append(importlib.import_module(f"minesafe.{tests_dir.parent.name}.tests.{info.name}"))
+    return modules
+
+
+APP_ROUTE_MODULES = _app_route_modules()
+for _module in APP_ROUTE_MODULES:
+    UI_MATRIX.update(getattr(_module, "UI_ROUTES", {}))
+
 # Framework routes outside the matrix, with the reason.
 UI_EXEMPT = {
     "set_language": "Django's language switch; reads no data",
@@ -102,6 +104,8 @@ API_MATRIX: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/mines/{pk}/status"): r(REGULATORS, obj="mine", ok=(200, 422)),
     ("GET", "/api/v1/mines/{pk}/status-history"): r(BUSINESS, obj="mine"),
 }
+for _module in APP_ROUTE_MODULES:
+    API_MATRIX.update(getattr(_module, "API_ROUTES", {}))
 
 
 def _url_names(resolver: URLResolver | None = None, prefix: str = "") -> dict[str, list[str]]:
@@ -159,6 +163,13 @@ def _objects(world: World, kind: str | None, role: str) -> list[tuple[Any, bool]
         return [(job.pk, role == "county_leader")]
     if kind == "user":
         return [(world.county_inspector.pk, True)]
+    for module in APP_ROUTE_MODULES:
+        hook = getattr(module, "objects", None)
+        found = hook(world, kind, role) if hook is not None else None
+        if found is not None:
+            return found
+    if kind is not None:
+        raise AssertionError(f"no authz_*.py module knows object kind {kind!r}")
     return [(None, True)]
 
 
@@ -218,6 +229,11 @@ def test_ui_cross_scope_writes_are_refused(world: World, name: str) -> None:
 def _api_payload(world: World, method: str, path: str) -> dict[str, Any] | None:
     if method == "GET":
         return None
+    for module in APP_ROUTE_MODULES:
+        hook = getattr(module, "api_payload", None)
+        payload = hook(world, method, path) if hook is not None else None
+        if payload is not None:
+            return payload
     if path.endswith("/status"):
         return {"target": "rectification", "reason": "检查发现重大事故隐患", "document_no": "岫应急责令〔2026〕1号"}
     if method == "PATCH":

@@ -1,0 +1,5 @@
+"""API for the hazard ledger (routes added below)."""
+
+from ninja import Router
+
+router = Router(tags=["hazards"])
