@@ -15,6 +15,12 @@ def _fast_password_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_a_temp_dir(settings, tmp_path_factory) -> None:
+    """Uploaded evidence goes to a throwaway directory, never into the working tree."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
 @pytest.fixture
 def world(db) -> World:
     # Transactional tests flush every table, including the rows migrations create (divisions and
