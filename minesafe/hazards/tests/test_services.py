@@ -108,7 +108,8 @@ def test_closure_proposal_and_repeat_offence(world: World) -> None:
     assert proposal.code == "propose_closure" and proposal.rule_version == rules.RULE_VERSIONS["closure_proposal"]
     replayed = rules.replay("closure_proposal", proposal.rule_version,
                             found_dates=[dt.date.fromisoformat(d) for d in proposal.inputs["found_dates"]],
-                            producing=proposal.inputs["producing"], today=dt.date.fromisoformat(proposal.inputs["today"]))
+                            producing=proposal.inputs["producing"],
+                            today=dt.date.fromisoformat(proposal.inputs["today"]))
     assert replayed is not None and replayed.code == proposal.code
     # close the first, then the same category again → 屡改屡犯
     services.start_rectification(actor=world.county_leader, hazard=first, plan=_plan(), today=TODAY)
@@ -151,8 +152,9 @@ def test_listing_overdue_and_escalation_scan(world: World) -> None:
     with pytest.raises(PermissionDenied):  # listing is for regulator leaders
         services.list_for_supervision(actor=world.county_inspector, hazard=hazard, document_no="x",
                                       deadline=TODAY, today=TODAY)
-    listing = services.list_for_supervision(actor=world.city_leader, hazard=hazard, document_no="鞍安委办督〔2026〕3号",
-                                            deadline=dt.date(2026, 12, 20), today=TODAY)
+    listing = services.list_for_supervision(actor=world.city_leader, hazard=hazard,
+                                            document_no="鞍安委办督〔2026〕3号", deadline=dt.date(2026, 12, 20),
+                                            today=TODAY)
     assert listing.level == "city" and Hazard.objects.get(pk=hazard.pk).listed
     services.apply_for_closure(actor=world.county_leader, hazard=hazard, note="", evidence=[_png()], today=TODAY)
     services.verify_closure(actor=world.county_inspector, hazard=hazard, method="on_site", today=TODAY)
