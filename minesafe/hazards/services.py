@@ -32,8 +32,9 @@ from minesafe.rules import hazards as rules
 from minesafe.rules.hazard_standards import category_family, find_category, find_item, standard_for
 
 __all__ = [
-    "apply_for_closure", "decide_extension", "escalation_scan", "list_for_supervision", "record_self_inspection",
-    "register_hazard", "reject_closure", "request_extension", "start_rectification", "verify_closure",
+    "add_evidence", "apply_for_closure", "decide_extension", "escalation_scan", "list_for_supervision",
+    "record_self_inspection", "register_hazard", "reject_closure", "request_extension", "start_rectification",
+    "verify_closure",
 ]
 
 EVIDENCE_TYPES = {  # extension → (content type, leading bytes)
@@ -122,6 +123,22 @@ def store_evidence(*, actor: User, hazard: Hazard, upload: UploadedFile, purpose
     return evidence
 
 
+def add_evidence(*, actor: User, hazard: Hazard, upload: UploadedFile, purpose: str,
+                 request_id: str = "") -> Evidence:
+    """Attach a finding or rectification file to an open hazard (type, size and SHA-256 checked)."""
+    hazard = _locked(actor, hazard, "hazards.rectify")
+    if purpose not in ("finding", "rectification"):
+        raise FieldErrors.single("purpose", _("Select a valid choice."))
+    if hazard.status == HazardStatus.CLOSED:
+        raise FieldErrors.single("evidence", _("A closed-out hazard takes no more evidence."))
+    with transaction.atomic():
+        evidence = store_evidence(actor=actor, hazard=hazard, upload=upload, purpose=purpose)
+        audit.record(actor=actor, action="hazards.evidence.add", obj=evidence,
+                     after={"hazard": hazard.pk, "name": evidence.original_name, "sha256": evidence.sha256,
+                            "size": evidence.size, "purpose": purpose}, request_id=request_id)
+    return evidence
+
+
 def _category(mine: Mine, category_code: str, item_code: str, found_on: dt.date) -> tuple[str, str]:
     """The standard in force on ``found_on`` for the mine's sector must contain the category."""
     try:
@@ -181,12 +198,15 @@ def register_hazard(*, actor: User, mine: Mine, data: Mapping[str, Any], evidenc
     if errors:
         raise FieldErrors(errors)
     standard_code, family = _category(mine, values["category_code"], values.get("item_code") or "", found_on)
-    history = list(Hazard.objects.filter(mine=mine, category_family=family).values_list("category_family",
-                                                                                         "closed_on"))
-    found_dates = [*Hazard.objects.filter(mine=mine).values_list("found_on", flat=True), found_on]
     with transaction.atomic():
-        penalty = rules.penalty_recommendation(source=source,
-                                               self_reported_with_rectification=source == HazardSource.SELF_CHECK)
+        # Lock the mine so two registrations at once both see each other in the 3-month window.
+        Mine.objects.select_for_update().filter(pk=mine.pk).first()
+        history = list(Hazard.objects.filter(mine=mine, category_family=family).values_list("category_family",
+                                                                                             "closed_on"))
+        found_dates = [*Hazard.objects.filter(mine=mine).values_list("found_on", flat=True), found_on]
+        # "自查自改不罚" needs the rectification under way: a self-check finding is decided again when
+        # its 五落实 plan starts (start_rectification).
+        penalty = rules.penalty_recommendation(source=source, self_reported_with_rectification=False)
         hazard = Hazard.objects.create(
             mine=mine, source=source, standard_code=standard_code, category_code=values["category_code"],
             category_family=family, item_code=values.get("item_code") or "", description=values["description"],
@@ -195,8 +215,7 @@ def register_hazard(*, actor: User, mine: Mine, data: Mapping[str, Any], evidenc
         )
         _event(hazard, actor, EventKind.REGISTERED, to_status=HazardStatus.REGISTERED,
                message=hazard.description[:200])
-        _decide(mine, hazard, penalty, {"source": source, "self_reported_with_rectification":
-                                        source == HazardSource.SELF_CHECK}, actor)
+        _decide(mine, hazard, penalty, {"source": source, "self_reported_with_rectification": False}, actor)
         producing = mine.status == "production"
         _decide(mine, hazard, rules.closure_proposal(found_dates, producing=producing, today=today),
                 {"found_dates": found_dates, "producing": producing, "today": today}, actor)
@@ -243,6 +262,13 @@ def start_rectification(*, actor: User, hazard: Hazard, plan: Mapping[str, Any],
                message=_("Five-in-place plan recorded; deadline %(d)s") % {"d": five.deadline},
                data={"responsible_person": five.responsible_person, "funds_yuan": five.funds_yuan,
                      "deadline": five.deadline})
+        if hazard.source == HazardSource.SELF_CHECK:
+            # Found by the enterprise's own check and now under rectification: 自查自改不罚 (seed-002 §五).
+            penalty = rules.penalty_recommendation(source=hazard.source, self_reported_with_rectification=True)
+            Hazard.objects.filter(pk=hazard.pk).update(penalty_code=penalty.code)
+            hazard.penalty_code = penalty.code
+            _decide(hazard.mine, hazard, penalty, {"source": hazard.source,
+                                                   "self_reported_with_rectification": True}, actor)
         audit.record(actor=actor, action="hazards.hazard.start_rectification", obj=hazard,
                      before={"status": old}, after=audit.snapshot(hazard), request_id=request_id)
     return hazard
@@ -278,6 +304,9 @@ def verify_closure(*, actor: User, hazard: Hazard, method: str, note: str = "", 
         old = hazard.status
         _set_status(hazard, old, HazardStatus.CLOSED, closed_on=today, verification_method=method, listed=False)
         Listing.objects.filter(hazard=hazard, lifted_on__isnull=True).update(lifted_on=today)
+        Extension.objects.filter(hazard=hazard, status=ExtensionStatus.PENDING).update(
+            status=ExtensionStatus.REJECTED, decided_by=actor, decided_at=timezone.now(),
+            decision_note=_("Closed out before a decision."))
         _event(hazard, actor, EventKind.STATUS, from_status=old, to_status=hazard.status, message=note.strip(),
                data={"method": method})
         audit.record(actor=actor, action="hazards.hazard.verify_closure", obj=hazard, before={"status": old},
@@ -305,16 +334,17 @@ def request_extension(*, actor: User, hazard: Hazard, requested: dt.date, reason
     """Ask to move the deadline; the original deadline is kept (like MSHA abatement dates)."""
     hazard = _locked(actor, hazard, "hazards.rectify")
     today = today or _today()
-    if hazard.status == HazardStatus.CLOSED or hazard.deadline is None:
-        raise FieldErrors.single("requested_deadline", _("Only a hazard under rectification has a deadline to "
-                                                         "extend."))
-    if hazard.extensions.filter(status=ExtensionStatus.PENDING).exists():
-        raise FieldErrors.single("requested_deadline", _("An extension request is already pending."))
-    verdict = rules.check_extension(hazard.deadline, requested, reason or "", today)
-    if not verdict.ok:
-        raise FieldErrors({("requested_deadline" if k in ("requested", "deadline") else k): v
-                           for k, v in verdict.field_errors().items()})
     with transaction.atomic():
+        hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)  # one pending request, even under races
+        if hazard.status == HazardStatus.CLOSED or hazard.deadline is None:
+            raise FieldErrors.single("requested_deadline", _("Only a hazard under rectification has a deadline "
+                                                             "to extend."))
+        if hazard.extensions.filter(status=ExtensionStatus.PENDING).exists():
+            raise FieldErrors.single("requested_deadline", _("An extension request is already pending."))
+        verdict = rules.check_extension(hazard.deadline, requested, reason or "", today)
+        if not verdict.ok:
+            raise FieldErrors({("requested_deadline" if k in ("requested", "deadline") else k): v
+                               for k, v in verdict.field_errors().items()})
         ext = Extension.objects.create(hazard=hazard, previous_deadline=hazard.deadline, requested_deadline=requested,
                                        reason=reason.strip(), requested_by=actor)
         _event(hazard, actor, EventKind.EXTENSION_REQUESTED, message=reason.strip(),
@@ -328,6 +358,8 @@ def decide_extension(*, actor: User, extension: Extension, approve: bool, note: 
                      request_id: str = "") -> Extension:
     """A regulator approves (the hazard's deadline becomes the requested date) or rejects."""
     require(actor, "hazards.verify", extension.hazard)
+    if extension.hazard.status == HazardStatus.CLOSED:
+        raise FieldErrors.single("__all__", _("The hazard is closed out; its deadline no longer moves."))
     with transaction.atomic():
         decided = Extension.objects.filter(pk=extension.pk, status=ExtensionStatus.PENDING).update(
             status=ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED, decided_by=actor,
@@ -367,9 +399,10 @@ def list_for_supervision(*, actor: User, hazard: Hazard, document_no: str, deadl
         raise FieldErrors(errors)
     org = actor.organisation
     level = org.division.level if org is not None and org.division is not None else ""
-    if Listing.objects.filter(hazard=hazard, lifted_on__isnull=True, level=level).exists():
-        raise FieldErrors.single("__all__", _("This hazard is already listed at this level."))
     with transaction.atomic():
+        Hazard.objects.select_for_update().filter(pk=hazard.pk).first()  # serialise listings of one hazard
+        if Listing.objects.filter(hazard=hazard, lifted_on__isnull=True, level=level).exists():
+            raise FieldErrors.single("__all__", _("This hazard is already listed at this level."))
         listing = Listing.objects.create(hazard=hazard, level=level, document_no=document_no.strip(),
                                          deadline=deadline, note=(note or "").strip(), listed_by=actor,
                                          organisation_name=str(org or ""))

@@ -84,7 +84,10 @@ def test_roles_and_scope(world: World) -> None:
         _register(world, actor=world.ent_principal, source="inspection")
     assert "source" in err.value.errors
     own = _register(world, actor=world.ent_principal, source="self_check")
-    assert own.penalty_code == "no_penalty_in_principle"
+    assert own.penalty_code == "penalty_per_law"  # not yet under rectification
+    own = services.start_rectification(actor=world.ent_principal, hazard=own, plan=_plan(), today=TODAY)
+    assert own.penalty_code == "no_penalty_in_principle"  # 自查自改不罚 once the plan is in place
+    assert RuleDecision.objects.filter(hazard=own, rule="penalty_recommendation").count() == 2
 
 
 @pytest.mark.django_db
@@ -139,6 +142,15 @@ def test_extensions_keep_the_original_deadline(world: World) -> None:
     assert (hazard.original_deadline, hazard.deadline) == (dt.date(2026, 11, 30), dt.date(2027, 1, 31))
     with pytest.raises(Conflict):
         services.decide_extension(actor=world.county_leader, extension=ext, approve=False)
+    pending = services.request_extension(actor=world.ent_principal, hazard=hazard, requested=dt.date(2027, 2, 28),
+                                         reason="设备到货延迟", today=TODAY)
+    services.apply_for_closure(actor=world.ent_principal, hazard=hazard, note="", evidence=[_png()], today=TODAY)
+    services.verify_closure(actor=world.county_inspector, hazard=hazard, method="on_site", today=TODAY)
+    pending.refresh_from_db()
+    assert pending.status == "rejected"  # closing out settles pending requests
+    with pytest.raises(FieldErrors):
+        services.decide_extension(actor=world.county_leader, extension=pending, approve=True)
+    assert Hazard.objects.get(pk=hazard.pk).deadline == dt.date(2027, 1, 31)
 
 
 @pytest.mark.django_db
