@@ -30,7 +30,7 @@ class BoundedPagination(LimitOffsetPagination):
 
 
 def _loc_field(loc: Any) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data")]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data", "form", "file")]
     return ".".join(parts) or "__all__"
 
 

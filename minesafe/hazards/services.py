@@ -130,7 +130,7 @@ def add_evidence(*, actor: User, hazard: Hazard, upload: UploadedFile, purpose: 
     if purpose not in ("finding", "rectification"):
         raise FieldErrors.single("purpose", _("Select a valid choice."))
     if hazard.status == HazardStatus.CLOSED:
-        raise FieldErrors.single("evidence", _("A closed-out hazard takes no more evidence."))
+        raise FieldErrors.single("__all__", _("A closed-out hazard takes no more evidence."))
     with transaction.atomic():
         evidence = store_evidence(actor=actor, hazard=hazard, upload=upload, purpose=purpose)
         audit.record(actor=actor, action="hazards.evidence.add", obj=evidence,
