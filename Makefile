@@ -24,6 +24,7 @@ messages: $(STAMP)
 run: $(STAMP) messages
 	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	@$(DEV_ENV) $(BIN)/python manage.py demo --if-empty
+	@$(DEV_ENV) $(BIN)/python manage.py demo_hazards --if-empty
 	@$(DEV_ENV) $(BIN)/python manage.py demo_logins
 	@echo "Serving MineSafe at http://$(HOST):$(PORT)/"
 	@$(DEV_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
@@ -31,6 +32,7 @@ run: $(STAMP) messages
 demo: $(STAMP) messages
 	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	@$(DEV_ENV) $(BIN)/python manage.py demo
+	@$(DEV_ENV) $(BIN)/python manage.py demo_hazards --if-empty
 
 # Debian's chromium for the browser smoke test (Playwright drives it; no browser download).
 browser:
@@ -53,6 +55,12 @@ test-postgres: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Hazard ledger on PostgreSQL (BENCH_DATABASE_URL; 10,000 mines, 1,000,000 hazards by default).
+# BENCH_HAZARDS_ARGS="--mines 1000 --hazards 20000" for a quick run, "--proposed-indexes" to compare.
+.PHONY: bench-hazards
+bench-hazards: $(STAMP)
+	$(BIN)/python bench/hazards.py $(BENCH_HAZARDS_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache

@@ -95,8 +95,9 @@ def _check_action(hazard: Hazard, action: str, today: dt.date, **facts: Any) -> 
         raise FieldErrors.from_verdict(verdict)
 
 
-def store_evidence(*, actor: User, hazard: Hazard, upload: UploadedFile, purpose: str) -> Evidence:
-    """Check an uploaded file's type (extension and leading bytes) and size, store it with its SHA-256."""
+def check_upload(upload: UploadedFile) -> tuple[str, str, str]:
+    """Type (extension and leading bytes) and size of an evidence file; returns (name, content type,
+    sha256). Called for every file before any is stored, so a bad file leaves no good one behind."""
     name = (upload.name or "").rsplit("/", 1)[-1][:255]
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in EVIDENCE_TYPES:
@@ -111,14 +112,21 @@ def store_evidence(*, actor: User, hazard: Hazard, upload: UploadedFile, purpose
         if not head:
             head = chunk[: len(magic)]
         digest.update(chunk)
+    upload.seek(0)
     if not head.startswith(magic):
         raise FieldErrors.single("evidence", _("The file's content does not match its type."))
-    upload.seek(0)
+    return name, content_type, digest.hexdigest()
+
+
+def store_evidence(*, actor: User, hazard: Hazard, upload: UploadedFile, purpose: str) -> Evidence:
+    """Store a checked upload with its SHA-256 and put it on the timeline (callers hold the transaction)."""
+    name, content_type, sha256 = check_upload(upload)
+    ext = "." + name.rsplit(".", 1)[-1].lower()
     evidence = Evidence(hazard=hazard, original_name=name, content_type=content_type, size=upload.size,
-                        sha256=digest.hexdigest(), purpose=purpose, uploaded_by=actor)
-    evidence.file.save(f"{digest.hexdigest()[:16]}{ext}", upload, save=False)
+                        sha256=sha256, purpose=purpose, uploaded_by=actor)
+    evidence.file.save(f"{sha256[:16]}{ext}", upload, save=False)
     evidence.save()
-    _event(hazard, actor, EventKind.EVIDENCE, message=name, data={"sha256": evidence.sha256, "size": evidence.size,
+    _event(hazard, actor, EventKind.EVIDENCE, message=name, data={"sha256": sha256, "size": evidence.size,
                                                                    "purpose": purpose})
     return evidence
 
@@ -198,12 +206,19 @@ def register_hazard(*, actor: User, mine: Mine, data: Mapping[str, Any], evidenc
     if errors:
         raise FieldErrors(errors)
     standard_code, family = _category(mine, values["category_code"], values.get("item_code") or "", found_on)
+    for upload in evidence or []:
+        check_upload(upload)
     with transaction.atomic():
-        # Lock the mine so two registrations at once both see each other in the 3-month window.
-        Mine.objects.select_for_update().filter(pk=mine.pk).first()
+        # Lock (and re-read) the mine so two registrations at once see each other in the 3-month
+        # window, and "producing" is the mine's status now, not that of a stale object.
+        mine = Mine.objects.select_for_update().select_related("enterprise").get(pk=mine.pk)
         history = list(Hazard.objects.filter(mine=mine, category_family=family).values_list("category_family",
                                                                                              "closed_on"))
-        found_dates = [*Hazard.objects.filter(mine=mine).values_list("found_on", flat=True), found_on]
+        # Only the findings of the 3 months up to this one: a proposal is about the window this finding
+        # completes, not any earlier cluster in the mine's history.
+        window_start = rules.add_months(found_on, -3)
+        found_dates = [*Hazard.objects.filter(mine=mine, found_on__gt=window_start, found_on__lte=found_on)
+                       .values_list("found_on", flat=True), found_on]
         # "自查自改不罚" needs the rectification under way: a self-check finding is decided again when
         # its 五落实 plan starts (start_rectification).
         penalty = rules.penalty_recommendation(source=source, self_reported_with_rectification=False)
@@ -282,6 +297,8 @@ def apply_for_closure(*, actor: User, hazard: Hazard, note: str, evidence: list[
     existing = list(hazard.evidence.filter(purpose="rectification").values_list("sha256", flat=True))
     _check_action(hazard, rules.ACTION_APPLY_FOR_CLOSURE, today,
                   evidence=tuple(existing) + tuple(u.name for u in evidence))
+    for upload in evidence:
+        check_upload(upload)
     with transaction.atomic():
         old = hazard.status
         _set_status(hazard, old, HazardStatus.AWAITING_VERIFICATION)
@@ -358,6 +375,7 @@ def decide_extension(*, actor: User, extension: Extension, approve: bool, note: 
                      request_id: str = "") -> Extension:
     """A regulator approves (the hazard's deadline becomes the requested date) or rejects."""
     require(actor, "hazards.verify", extension.hazard)
+    extension.hazard = Hazard.objects.get(pk=extension.hazard_id)  # the status now, not a cached copy
     if extension.hazard.status == HazardStatus.CLOSED:
         raise FieldErrors.single("__all__", _("The hazard is closed out; its deadline no longer moves."))
     with transaction.atomic():

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import DecimalField, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,6 +92,8 @@ def _field_limits(model: type[Model], values: Mapping[str, Any], errors: dict[st
         field = model._meta.get_field(name)
         if field.is_relation:
             continue
+        if isinstance(field, DecimalField) and isinstance(value, int | float) and not isinstance(value, bool):
+            value = Decimal(str(value))
         try:
             field.run_validators(value)
         except ValidationError as exc:

@@ -219,3 +219,12 @@ def test_self_inspection_period_and_uniqueness(world: World) -> None:
         services.record_self_inspection(actor=world.ent_principal, mine=world.mine_a, period="2026-09",
                                         organised_on=dt.date(2026, 10, 2), organiser="王矿长", today=TODAY)
     assert "period" in err.value.errors
+
+
+@pytest.mark.django_db
+def test_closure_proposal_is_about_the_window_the_new_finding_completes(world: World) -> None:
+    _register(world, found_on=dt.date(2026, 1, 10))
+    _register(world, found_on=dt.date(2026, 2, 10))  # a cluster: proposal
+    assert RuleDecision.objects.filter(rule="closure_proposal").count() == 1
+    _register(world, found_on=dt.date(2026, 8, 10))  # alone in its 3 months: no new proposal
+    assert RuleDecision.objects.filter(rule="closure_proposal").count() == 1

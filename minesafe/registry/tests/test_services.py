@@ -203,3 +203,11 @@ def test_identical_update_writes_no_audit_entry(world: World) -> None:
     services.update_mine(actor=world.county_leader, mine=world.mine_a, data={"latitude": Decimal("40.500000"),
                                                                               "longitude": Decimal("123.2")})
     assert AuditEntry.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_whole_numbers_for_decimal_fields_are_checked_not_crashed(world: World) -> None:
+    mine = services.update_mine(actor=world.county_leader, mine=world.mine_a, data={"depth_m": 300})
+    assert mine.depth_m == Decimal("300.0")
+    with pytest.raises(FieldErrors):
+        services.update_mine(actor=world.county_leader, mine=world.mine_a, data={"depth_m": 10**9})
