@@ -28,20 +28,21 @@ def code_prefix_q(field: str, prefix: str) -> Q:
     """Rows whose division code in ``field`` starts with ``prefix``, in a form an index can serve.
 
     A bare ``startswith`` is ``LIKE 'p%'``, which SQLite (case-insensitive LIKE) and PostgreSQL
-    (non-C collations) answer with a full scan. Division codes are digit strings, so the prefix is
-    also the half-open range [prefix, next prefix); the range lets the index narrow the rows and the
-    ``startswith`` keeps the result exact.
+    (non-C collations) answer with a full scan, and whose row estimate misleads PostgreSQL's planner.
+    Division codes are digit strings (2, 4 or 6 digits), so "starts with the prefix" is exactly the
+    half-open range [prefix, next prefix); a county code (6 digits, the leaves) is an equality.
+    Exactness is checked against Python's ``startswith`` on the real table in
+    core/tests/test_querysets.py.
     """
     if not prefix:
         return Q()
     if len(prefix) == COUNTY_CODE_LENGTH:
         # County codes are the leaves of the tree (nothing below them): the prefix is the code itself.
         return Q(**{field: prefix})
-    cond = Q(**{f"{field}__gte": prefix, f"{field}__startswith": prefix})
-    upper = _next_prefix(prefix)
-    if upper is not None:
-        cond &= Q(**{f"{field}__lt": upper})
-    return cond
+    upper = _next_prefix(prefix) if prefix.isdigit() else None
+    if upper is None:
+        return Q(**{f"{field}__startswith": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
 def scope_of(user: Any) -> Scope:
