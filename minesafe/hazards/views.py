@@ -24,13 +24,13 @@ from django.views.decorators.http import require_POST
 
 from minesafe.accounts.choices import DivisionLevel
 from minesafe.accounts.decorators import requires
-from minesafe.accounts.models import Division
 from minesafe.accounts.permissions import has_perm
+from minesafe.accounts.queries import division_options
 from minesafe.core.errors import Conflict, FieldErrors
 from minesafe.core.forms import apply_field_errors
 from minesafe.core.listing import Listing, apply_listing
 from minesafe.core.middleware import request_id_of
-from minesafe.core.querysets import code_prefix_q, scope_of
+from minesafe.core.querysets import code_prefix_q
 from minesafe.hazards import services
 from minesafe.hazards.choices import (
     HAZARD_STATUS_COLOURS,
@@ -84,17 +84,6 @@ import_progress = _delegate("views_io", "import_progress")
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def division_options(user: Any) -> list[tuple[str, str]]:
-    """Cities and counties inside the regulator's jurisdiction, for the list filter ([] otherwise)."""
-    scope = scope_of(user)
-    if not scope.is_regulator:
-        return []
-    divisions = Division.objects.filter(code_prefix_q("code", scope.division_prefix),
-                                        level__in=["province", "city", "county"]).order_by("code")
-    indent = {"province": "", "city": "　", "county": "　　"}
-    return [(d.code, f"{indent[d.level]}{d.name}") for d in divisions if d.code != scope.division_prefix]
 
 
 def category_text(code: str) -> str:

@@ -16,15 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minesafe.accounts.decorators import requires
-from minesafe.accounts.models import Division
 from minesafe.accounts.permissions import has_perm
+from minesafe.accounts.queries import division_options
 from minesafe.core.charts import grouped_bars
 from minesafe.core.errors import Conflict, FieldErrors
 from minesafe.core.forms import apply_field_errors
 from minesafe.core.listing import apply_listing
 from minesafe.core.middleware import request_id_of
 from minesafe.core.models import AuditEntry
-from minesafe.core.querysets import code_prefix_q, scope_of
+from minesafe.core.querysets import code_prefix_q
 from minesafe.core.xlsx import XLSX_CONTENT_TYPE
 from minesafe.registry import io, jobs, queries, services
 from minesafe.registry.choices import MINE_STATUS_COLOURS, MineStatus, Scale, Sector
@@ -67,22 +67,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         width=960, height=200,
     )
     return render(request, "registry/dashboard.html", {"d": data, "today": today, "chart": chart})
-
-
-def division_options(user: Any) -> list[tuple[str, str]]:
-    """Cities and counties inside the regulator's jurisdiction, for the list filters ([] otherwise)."""
-    scope = scope_of(user)
-    if not scope.is_regulator:
-        return []
-    divisions = Division.objects.filter(code_prefix_q("code", scope.division_prefix),
-                                        level__in=["province", "city", "county"]).order_by("code")
-    options = []
-    for d in divisions:
-        if d.code == scope.division_prefix:
-            continue
-        indent = {"province": "", "city": "　", "county": "　　"}[d.level]
-        options.append((d.code, f"{indent}{d.name}"))
-    return options
 
 
 # --- enterprises -----------------------------------------------------------------------------
