@@ -19,7 +19,7 @@ def _next_prefix(prefix: str) -> str | None:
     """The smallest digit string above every string starting with ``prefix`` ("2103" → "2104",
     "2109" → "211"); None when there is none ("99")."""
     digits = prefix.rstrip("9")
-    if not digits or not digits[-1].isdigit():
+    if not digits or digits[-1] not in "012345678":
         return None
     return digits[:-1] + str(int(digits[-1]) + 1)
 
@@ -39,7 +39,7 @@ def code_prefix_q(field: str, prefix: str) -> Q:
     if len(prefix) == COUNTY_CODE_LENGTH:
         # County codes are the leaves of the tree (nothing below them): the prefix is the code itself.
         return Q(**{field: prefix})
-    upper = _next_prefix(prefix) if prefix.isdigit() else None
+    upper = _next_prefix(prefix) if prefix.isascii() and prefix.isdigit() else None
     if upper is None:
         return Q(**{f"{field}__startswith": prefix})
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -182,13 +183,26 @@ def write_workbook(
         ws.column_dimensions[get_column_letter(idx)].width = col.width
     ws.freeze_panes = "A2"
     for row in rows:
-        ws.append([(c.export or _plain)(row.get(c.key)) for c in columns])
+        ws.append([_plain((c.export or _plain)(row.get(c.key))) for c in columns])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _plain(value: Any) -> Any:
+    """A cell value that is data, never a formula, and that openpyxl can write.
+
+    Text typed by enterprises ends up in regulators' workbooks: a leading = + - @ would make
+    Excel run it as a formula (CSV/xlsx injection), so it gets a leading apostrophe; control
+    characters Excel cannot store are dropped instead of failing the whole export.
+    """
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(_FORMULA_START):
+            value = "'" + value
     return value

@@ -35,6 +35,7 @@ from minesafe.hazards.models import (
 )
 from minesafe.registry.models import Mine
 from minesafe.rules import hazards as rules
+from minesafe.rules.hazard_standards import category_family
 
 router = Router(tags=["hazards"])
 
@@ -244,7 +245,7 @@ class SelfInspectionOut(Schema):
 class HazardFilters(Schema):
     status: StatusCode | None = None
     source: SourceCode | None = None
-    mine_id: int | None = None
+    mine_id: int | None = Field(None, ge=1, le=2**63 - 1)
     division: str | None = Field(None, max_length=12, pattern=r"^\d+$",
                                  description="division code prefix (province/city/county)")
     overdue: bool | None = None
@@ -307,7 +308,7 @@ class ListingIn(StrictSchema):
 
 
 class SelfInspectionFilters(Schema):
-    mine_id: int | None = None
+    mine_id: int | None = Field(None, ge=1, le=2**63 - 1)
     period: str | None = Field(None, max_length=7)
 
 
@@ -346,10 +347,13 @@ def _mine(request: HttpRequest, mine_id: int) -> Mine:
 def list_hazards(request: HttpRequest, filters: Query[HazardFilters]) -> Any:
     require(request.auth, "hazards.view")
     qs = _hazards(request).order_by("-found_on", "-id")
-    for f in ("status", "source", "mine_id", "listed", "category_code"):
+    for f in ("status", "source", "mine_id", "listed"):
         value = getattr(filters, f)
         if value is not None:
             qs = qs.filter(**{f: value})
+    if filters.category_code:  # like the ledger page: predecessors in earlier standard versions match too
+        qs = qs.filter(Q(category_code=filters.category_code)
+                       | Q(category_family=category_family(filters.category_code)))
     if filters.division:
         qs = qs.filter(code_prefix_q("mine__county__code", filters.division))
     if filters.overdue is not None:

@@ -78,6 +78,7 @@ __all__ = ["DEFAULT_HAZARDS", "build_hazard_demo", "hazard_demo_blocker"]
 DEFAULT_HAZARDS = 3000
 YEARS = 3
 _ACTORS = ("province_leader", "city_leader", "county_leader")
+_INSPECTORS = ("province_inspector", "city_inspector", "county_inspector")  # enter data on behalf
 _ENTERPRISE_ACTOR = "ent_principal"
 
 SOURCE_WEIGHTS = (("self_check", 55), ("inspection", 35), ("tip_off", 5), ("monitoring", 5))
@@ -193,7 +194,8 @@ class _Builder:
         self.today = today
         self.start = dt.date(today.year - YEARS, today.month, min(today.day, 28)) + dt.timedelta(days=1)
         self.stdout = stdout
-        self.users = {u.username: u for u in User.objects.filter(username__in=(*_ACTORS, _ENTERPRISE_ACTOR))
+        names = (*_ACTORS, *_INSPECTORS, _ENTERPRISE_ACTOR)
+        self.users = {u.username: u for u in User.objects.filter(username__in=names)
                       .select_related("organisation", "organisation__division")}
         self.demo_enterprise = Enterprise.objects.filter(organisation__name=DEMO_ENTERPRISE).first()
         self.started = timezone.now()
@@ -227,11 +229,18 @@ class _Builder:
             return self.users["city_leader"]
         return self.users["province_leader"]
 
+    def inspector_for(self, mine: Mine) -> User:
+        """Enters data on an enterprise's behalf; never the leader who then decides or verifies it."""
+        for username, prefix in (("county_inspector", COUNTY_CODE), ("city_inspector", CITY_CODE)):
+            if mine.county_id.startswith(prefix) and username in self.users:
+                return self.users[username]
+        return self.users.get("province_inspector") or self.regulator_for(mine)
+
     def enterprise_actor_for(self, mine: Mine) -> User:
         if (self.demo_enterprise is not None and mine.enterprise_id == self.demo_enterprise.pk
                 and mine.county_id == COUNTY_CODE and _ENTERPRISE_ACTOR in self.users):
             return self.users[_ENTERPRISE_ACTOR]
-        return self.regulator_for(mine)
+        return self.inspector_for(mine)
 
     def lister_for(self, mine: Mine) -> User:
         if mine.county_id.startswith(CITY_CODE) and "city_leader" in self.users and self.rng.random() < 0.7:

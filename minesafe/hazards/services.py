@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from minesafe.accounts.models import User
 from minesafe.accounts.permissions import require
 from minesafe.core import audit
-from minesafe.core.errors import Conflict, FieldErrors, NotFound
+from minesafe.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
 from minesafe.core.querysets import scope_of
 from minesafe.hazards.choices import EventKind, ExtensionStatus, HazardSource, HazardStatus, ProductionStop
 from minesafe.hazards.models import Evidence, Extension, Hazard, HazardEvent, Listing, RuleDecision, SelfInspection
@@ -137,9 +137,10 @@ def add_evidence(*, actor: User, hazard: Hazard, upload: UploadedFile, purpose: 
     hazard = _locked(actor, hazard, "hazards.rectify")
     if purpose not in ("finding", "rectification"):
         raise FieldErrors.single("purpose", _("Select a valid choice."))
-    if hazard.status == HazardStatus.CLOSED:
-        raise FieldErrors.single("__all__", _("A closed-out hazard takes no more evidence."))
     with transaction.atomic():
+        hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)  # a close-out racing this upload
+        if hazard.status == HazardStatus.CLOSED:
+            raise FieldErrors.single("__all__", _("A closed-out hazard takes no more evidence."))
         evidence = store_evidence(actor=actor, hazard=hazard, upload=upload, purpose=purpose)
         audit.record(actor=actor, action="hazards.evidence.add", obj=evidence,
                      after={"hazard": hazard.pk, "name": evidence.original_name, "sha256": evidence.sha256,
@@ -294,7 +295,15 @@ def apply_for_closure(*, actor: User, hazard: Hazard, note: str, evidence: list[
     """Apply for 销号 with rectification evidence (seed-004 第10项)."""
     hazard = _locked(actor, hazard, "hazards.rectify")
     today = today or _today()
-    existing = list(hazard.evidence.filter(purpose="rectification").values_list("sha256", flat=True))
+    # Evidence counts only if uploaded after the last rejected close-out: a rejected application's
+    # files cannot satisfy the next one.
+    last_rejection = (hazard.events.filter(kind=EventKind.STATUS, to_status=HazardStatus.RECTIFYING,
+                                           from_status=HazardStatus.AWAITING_VERIFICATION)
+                      .order_by("-time", "-id").values_list("time", flat=True).first())
+    fresh = hazard.evidence.filter(purpose="rectification")
+    if last_rejection is not None:
+        fresh = fresh.filter(uploaded_at__gt=last_rejection)
+    existing = list(fresh.values_list("sha256", flat=True))
     _check_action(hazard, rules.ACTION_APPLY_FOR_CLOSURE, today,
                   evidence=tuple(existing) + tuple(u.name for u in evidence))
     for upload in evidence:
@@ -317,6 +326,12 @@ def verify_closure(*, actor: User, hazard: Hazard, method: str, note: str = "", 
     hazard = _locked(actor, hazard, "hazards.verify")
     today = today or _today()
     _check_action(hazard, rules.ACTION_VERIFY_CLOSURE, today, verification_method=method)
+    applicant = (hazard.events.filter(kind=EventKind.STATUS, to_status=HazardStatus.AWAITING_VERIFICATION)
+                 .order_by("-time", "-id").values_list("actor_id", flat=True).first())
+    if applicant is not None and applicant == actor.pk:
+        # Separation of duties: whoever applied for close-out (e.g. a regulator entering it on the
+        # enterprise's behalf) does not verify it.
+        raise PermissionDenied("hazards.verify: the applicant cannot verify its own close-out")
     with transaction.atomic():
         old = hazard.status
         _set_status(hazard, old, HazardStatus.CLOSED, closed_on=today, verification_method=method, listed=False)
@@ -375,10 +390,13 @@ def decide_extension(*, actor: User, extension: Extension, approve: bool, note: 
                      request_id: str = "") -> Extension:
     """A regulator approves (the hazard's deadline becomes the requested date) or rejects."""
     require(actor, "hazards.verify", extension.hazard)
-    extension.hazard = Hazard.objects.get(pk=extension.hazard_id)  # the status now, not a cached copy
-    if extension.hazard.status == HazardStatus.CLOSED:
-        raise FieldErrors.single("__all__", _("The hazard is closed out; its deadline no longer moves."))
+    if extension.requested_by_id == actor.pk:
+        raise PermissionDenied("hazards.verify: a request is decided by someone other than its requester")
     with transaction.atomic():
+        # Locked and re-read: a close-out racing this decision must not leave a closed hazard's deadline moved.
+        extension.hazard = Hazard.objects.select_for_update().get(pk=extension.hazard_id)
+        if extension.hazard.status == HazardStatus.CLOSED:
+            raise FieldErrors.single("__all__", _("The hazard is closed out; its deadline no longer moves."))
         decided = Extension.objects.filter(pk=extension.pk, status=ExtensionStatus.PENDING).update(
             status=ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED, decided_by=actor,
             decided_at=timezone.now(), decision_note=(note or "").strip())
@@ -418,7 +436,9 @@ def list_for_supervision(*, actor: User, hazard: Hazard, document_no: str, deadl
     org = actor.organisation
     level = org.division.level if org is not None and org.division is not None else ""
     with transaction.atomic():
-        Hazard.objects.select_for_update().filter(pk=hazard.pk).first()  # serialise listings of one hazard
+        hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)  # serialise listings of one hazard
+        if hazard.status == HazardStatus.CLOSED:
+            raise FieldErrors.single("__all__", _("A closed-out hazard cannot be listed."))
         if Listing.objects.filter(hazard=hazard, lifted_on__isnull=True, level=level).exists():
             raise FieldErrors.single("__all__", _("This hazard is already listed at this level."))
         listing = Listing.objects.create(hazard=hazard, level=level, document_no=document_no.strip(),
@@ -444,8 +464,12 @@ def record_self_inspection(*, actor: User, mine: Mine, period: str, organised_on
     expected = rules.period_key(mine.sector, organised_on) if organised_on else ""
     if not organiser or not organiser.strip():
         errors["organiser"] = [_("This field is required.")]
+    if mine.status == "closed":
+        errors["__all__"] = [_("A closed mine has no monthly self-inspection.")]
     if organised_on is None or organised_on > today:
         errors["organised_on"] = [_("The date cannot be in the future.")]
+    elif organised_on < today - dt.timedelta(days=3 * 366):
+        errors["organised_on"] = [_("Only the last three years can be recorded.")]
     elif period != expected:
         errors["period"] = [_("The date %(d)s falls in period %(p)s.") % {"d": organised_on, "p": expected}]
     if hazards_found is not None and not 0 <= hazards_found <= 10000:
@@ -465,22 +489,28 @@ def record_self_inspection(*, actor: User, mine: Mine, period: str, organised_on
 
 
 def escalation_scan(*, today: dt.date | None = None) -> int:
-    """Record an escalation suggestion (挂牌督办) for every overdue, unlisted open hazard that has
-    none yet under the current rule version; returns how many were recorded. Run daily
+    """Record an escalation suggestion for every overdue open hazard: 挂牌督办 when unlisted, further
+    measures (函告、通报、约谈) when already listed. One decision per hazard, deadline and listing
+    state under the current rule version, so an extended deadline that lapses again, or a listed
+    hazard still overdue, is suggested again. Returns how many were recorded. Run daily
     (``manage.py hazards_sweep``)."""
     today = today or _today()
     version = rules.RULE_VERSIONS["escalation_suggestion"]
-    already = RuleDecision.objects.filter(rule="escalation_suggestion", rule_version=version).values("hazard_id")
+    seen = {
+        (hazard_id, inputs.get("deadline"), inputs.get("listed"))
+        for hazard_id, inputs in RuleDecision.objects.filter(rule="escalation_suggestion", rule_version=version)
+        .values_list("hazard_id", "inputs")
+    }
     count = 0
-    overdue = (Hazard.objects.overdue(today).filter(listed=False).exclude(pk__in=already)
-               .select_related("mine").order_by("id"))
-    for hazard in overdue.iterator(chunk_size=500):
+    for hazard in Hazard.objects.overdue(today).select_related("mine").order_by("id").iterator(chunk_size=500):
+        if (hazard.pk, hazard.deadline.isoformat(), hazard.listed) in seen:
+            continue
         days = rules.overdue_days(hazard.deadline, today)
         decision = rules.escalation_suggestion(overdue_days=days, listed=hazard.listed)
         if decision is None:
             continue
         with transaction.atomic():
-            _decide(hazard.mine, hazard, decision, {"overdue_days": days, "listed": hazard.listed}, None)
+            _decide(hazard.mine, hazard, decision,
+                    {"overdue_days": days, "listed": hazard.listed, "deadline": hazard.deadline}, None)
         count += 1
     return count
-

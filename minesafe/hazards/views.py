@@ -128,8 +128,9 @@ def ledger_listing(request: HttpRequest, *, paginate: bool = True) -> Listing:
     """The ledger's queryset with the page's search, filters and sort (shared with the xlsx export).
 
     Parameters: q, status, source, sector, category (code; its family across standard versions), mine,
-    division (code prefix), overdue=yes, listed=yes/no, found_from / found_to (ISO dates), sort, page,
-    per_page. ``ledger_listing(request, paginate=False).queryset`` is the export's row set.
+    division (code prefix), overdue=yes, open=yes, listed=yes/no, found_from / found_to and
+    closed_from / closed_to (ISO dates), sort, page, per_page.
+    ``ledger_listing(request, paginate=False).queryset`` is the export's row set.
     """
     qs = Hazard.objects.visible_to(request.user).select_related("mine", "mine__county", "mine__enterprise")
     today = timezone.localdate()
@@ -137,10 +138,14 @@ def ledger_listing(request: HttpRequest, *, paginate: bool = True) -> Listing:
     division = request.GET.get("division", "").strip()[:12]
     if division:
         extra["division"] = division
-        qs = qs.filter(code_prefix_q("mine__county__code", division)) if division.isdigit() else qs.none()
+        is_code = division.isascii() and division.isdigit()
+        qs = qs.filter(code_prefix_q("mine__county__code", division)) if is_code else qs.none()
     if request.GET.get("overdue") == "yes":
         extra["overdue"] = "yes"
         qs = qs.overdue(today)
+    if request.GET.get("open") == "yes":  # the dashboard's "stock" links
+        extra["open"] = "yes"
+        qs = qs.open()
     listed = request.GET.get("listed", "")
     if listed in ("yes", "no"):
         extra["listed"] = listed
@@ -149,7 +154,8 @@ def ledger_listing(request: HttpRequest, *, paginate: bool = True) -> Listing:
     if category:  # a category matches its predecessors in earlier versions of the standard too
         extra["category"] = category
         qs = qs.filter(Q(category_code=category) | Q(category_family=category_family(category)))
-    for param, lookup in (("found_from", "found_on__gte"), ("found_to", "found_on__lte")):
+    for param, lookup in (("found_from", "found_on__gte"), ("found_to", "found_on__lte"),
+                          ("closed_from", "closed_on__gte"), ("closed_to", "closed_on__lte")):
         value = _parse_date(request.GET.get(param, ""))
         if value is not None:
             extra[param] = value.isoformat()
@@ -183,7 +189,7 @@ REGISTER_FIELDS = ("source", "category_code", "item_code", "description", "locat
 def hazard_create(request: HttpRequest) -> HttpResponse:
     initial = {}
     mine = request.GET.get("mine", "")
-    if mine.isdigit() and len(mine) <= 18:
+    if mine.isascii() and mine.isdigit() and len(mine) <= 18:
         initial["mine"] = mine
     data, files = _bound(request)
     form = HazardForm(data, files, user=request.user, initial=initial)
@@ -466,7 +472,7 @@ def self_inspections(request: HttpRequest) -> HttpResponse:
     data, _files = _bound(request)
     initial = {}
     mine = request.GET.get("mine", "")
-    if mine.isdigit() and len(mine) <= 18:
+    if mine.isascii() and mine.isdigit() and len(mine) <= 18:
         initial["mine"] = mine
     form = SelfInspectionForm(data, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():

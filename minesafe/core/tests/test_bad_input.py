@@ -76,3 +76,35 @@ def test_mine_form_boundary_garbage_is_a_field_error(world: World, boundary: str
         "scale": "small", "boundary": boundary,
     })
     assert response.status_code == 200 and "errorlist" in response.content.decode()
+
+
+def test_exported_cells_are_never_formulas_and_never_break_the_file() -> None:
+    """Text typed by enterprises must not run as a formula in a regulator's Excel (xlsx injection)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from minesafe.core.xlsx import Column, text, write_workbook
+
+    data = write_workbook([Column("a", "A", text)], [{"a": '=HYPERLINK("http://x","y")'}, {"a": "bad\x01char"},
+                                                     {"a": "-1+1"}, {"a": "正常文本"}])
+    ws = load_workbook(io.BytesIO(data)).active
+    cells = [ws.cell(row=r, column=1) for r in range(2, 6)]
+    assert all(c.data_type == "s" for c in cells)
+    assert [c.value for c in cells] == ['\'=HYPERLINK("http://x","y")', "badchar", "'-1+1", "正常文本"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/hazards/?division=%C2%B2", "/hazards/?division=2%C2%B2",
+                                 "/hazards/export.xlsx?division=2%C2%B2", "/registry/mines/?division=2%C2%B2"])
+def test_unicode_digits_in_division_filters(clients, url: str) -> None:
+    client, _headers = clients
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/hazards?mine_id=9223372036854775808",
+                                 "/api/v1/self-inspections?mine_id=99999999999999999999"])
+def test_huge_ids_in_api_filters_are_422(clients, url: str) -> None:
+    _client, headers = clients
+    assert Client().get(url, **headers).status_code == 422

@@ -53,9 +53,21 @@ def _plan() -> dict[str, Any]:
             "deadline": _today() + dt.timedelta(days=30), "contingency_plan": "停止作业、撤出人员"}
 
 
+def _clerk(world: World) -> Any:
+    """A province inspector outside the matrix's roles who applies and requests on the enterprise's
+    behalf, so every role in the matrix may still verify or decide (the applicant never may)."""
+    from minesafe.accounts.models import User
+
+    clerk, _created = User.objects.get_or_create(
+        username="matrix_clerk",
+        defaults={"role": "reg_inspector", "organisation": world.province_leader.organisation},
+    )
+    return clerk
+
+
 def _hazard(world: World, mine: Mine, state: str) -> Hazard:
     """A hazard at ``mine`` brought to ``state`` through the services."""
-    actor = world.province_leader
+    actor = _clerk(world)
     hazard = services.register_hazard(actor=actor, mine=mine, data={
         "source": "inspection", "category_code": "metal-ug-2022.1", "item_code": "metal-ug-2022.1.1",
         "description": "安全出口不足两个", "location": "-120m 中段", "found_on": _today(), "found_by": "执法检查组",
@@ -88,7 +100,7 @@ def objects(world: World, kind: str | None, role: str) -> list[tuple[Any, bool]]
         pairs = []
         for mine, seen in ((world.mine_a, SEES_A), (world.mine_b, SEES_B)):
             hazard = _hazard(world, mine, "rectifying")
-            ext = services.request_extension(actor=world.province_leader, hazard=hazard,
+            ext = services.request_extension(actor=_clerk(world), hazard=hazard,
                                              requested=hazard.deadline + dt.timedelta(days=30), reason="设备到货延迟")
             pairs.append((ext.pk, role in seen))
         return pairs

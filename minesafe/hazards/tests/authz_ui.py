@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 
 from minesafe.hazards import services
 from minesafe.hazards.models import Evidence, Hazard
+from minesafe.hazards.tests.authz_api import _clerk
 from minesafe.registry.models import Mine
 from minesafe.testing.authz import BUSINESS, REGULATORS, SEES_A, SEES_B, r
 from minesafe.testing.factories import World
@@ -60,7 +61,7 @@ def _made(world: World, kind: str) -> list[Any]:
                 hazard = services.start_rectification(actor=world.province_leader, hazard=_hazard(world, mine), plan={
                     "responsible_person": "张三", "measures": "补设安全出口", "funds_yuan": 10000,
                     "deadline": dt.date.today() + dt.timedelta(days=30), "contingency_plan": "停止该中段作业"})
-                made.append(services.request_extension(actor=world.province_leader, hazard=hazard,
+                made.append(services.request_extension(actor=_clerk(world), hazard=hazard,
                                                        requested=dt.date.today() + dt.timedelta(days=60),
                                                        reason="设备到货延迟"))
             cache[kind] = made

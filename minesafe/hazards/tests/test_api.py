@@ -132,6 +132,9 @@ def test_full_lifecycle_over_the_api(world: World, api: Api) -> None:
     assert response.status_code == 422 and "reason" in response.json()["errors"]
     response = api.post(world.county_inspector, f"/api/v1/hazards/{pk}/reject", {"reason": "出口未贯通"})
     assert response.status_code == 200 and response.json()["status"] == "rectifying"
+    # The rejected application's files do not count again: new rectification evidence is needed.
+    assert api.post(world.ent_principal, f"/api/v1/hazards/{pk}/apply", {}).status_code == 422
+    assert api.upload(world.ent_principal, pk, "出口照片-复查.png", PNG).status_code == 201
     assert api.post(world.ent_principal, f"/api/v1/hazards/{pk}/apply", {}).json()["status"] == \
         "awaiting_verification"
     response = api.post(world.county_inspector, f"/api/v1/hazards/{pk}/verify",
@@ -140,7 +143,7 @@ def test_full_lifecycle_over_the_api(world: World, api: Api) -> None:
     body = response.json()
     assert body["status"] == "closed" and body["closed_on"] == TODAY().isoformat()
     assert body["verification_method"] == "on_site" and body["allowed_actions"] == []
-    assert [e["original_name"] for e in body["evidence"]] == ["出口照片.png"]
+    assert [e["original_name"] for e in body["evidence"]] == ["出口照片.png", "出口照片-复查.png"]
 
     # Closed is terminal.
     response = api.post(world.county_inspector, f"/api/v1/hazards/{pk}/verify", {"method": "document"})

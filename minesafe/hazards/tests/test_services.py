@@ -49,8 +49,12 @@ def test_full_lifecycle_writes_timeline_and_audit(world: World) -> None:
     hazard = services.reject_closure(actor=world.county_inspector, hazard=hazard, reason="出口坡度不符合设计",
                                      today=TODAY)
     assert hazard.status == "rectifying"
-    hazard = services.apply_for_closure(actor=world.ent_principal, hazard=hazard, note="已整改", evidence=[],
-                                        today=TODAY)  # earlier rectification evidence still counts
+    with pytest.raises(FieldErrors):  # the rejected application's files do not count again
+        services.apply_for_closure(actor=world.ent_principal, hazard=hazard, note="已整改", evidence=[], today=TODAY)
+    hazard = services.apply_for_closure(actor=world.ent_principal, hazard=hazard, note="已整改",
+                                        evidence=[_png("again.png")], today=TODAY)
+    with pytest.raises(PermissionDenied):  # the applicant does not verify its own close-out
+        services.verify_closure(actor=world.ent_principal, hazard=hazard, method="on_site", today=TODAY)
     hazard = services.verify_closure(actor=world.county_inspector, hazard=hazard, method="on_site", today=TODAY)
     assert hazard.status == "closed" and hazard.closed_on == TODAY
     kinds = list(HazardEvent.objects.filter(hazard=hazard).values_list("kind", flat=True))
@@ -228,3 +232,15 @@ def test_closure_proposal_is_about_the_window_the_new_finding_completes(world: W
     assert RuleDecision.objects.filter(rule="closure_proposal").count() == 1
     _register(world, found_on=dt.date(2026, 8, 10))  # alone in its 3 months: no new proposal
     assert RuleDecision.objects.filter(rule="closure_proposal").count() == 1
+
+
+@pytest.mark.django_db
+def test_requester_does_not_decide_its_own_extension(world: World) -> None:
+    hazard = _register(world)
+    services.start_rectification(actor=world.county_leader, hazard=hazard, plan=_plan(), today=TODAY)
+    ext = services.request_extension(actor=world.county_leader, hazard=hazard, requested=dt.date(2027, 3, 1),
+                                     reason="代企业申请", today=TODAY)
+    with pytest.raises(PermissionDenied):
+        services.decide_extension(actor=world.county_leader, extension=ext, approve=True)
+    services.decide_extension(actor=world.city_leader, extension=ext, approve=True)
+    assert Hazard.objects.get(pk=hazard.pk).deadline == dt.date(2027, 3, 1)
