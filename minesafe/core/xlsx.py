@@ -7,14 +7,20 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-__all__ = ["Column", "RowError", "SheetError", "read_sheet", "write_workbook"]
+from minesafe.core.errors import DomainError, FieldErrors
+
+__all__ = ["Column", "RowError", "SheetError", "read_sheet", "write_row", "write_workbook"]
+
+T = TypeVar("T")
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -206,3 +212,25 @@ def _plain(value: Any) -> Any:
         if value.startswith(_FORMULA_START):
             value = "'" + value
     return value
+
+
+def write_row(
+    number: int, write: Callable[[], T], field_errors: Callable[[FieldErrors], list[RowError]]
+) -> tuple[T | None, list[RowError]]:
+    """Run one import row's writes in its own savepoint.
+
+    Returns ``(result, [])``, or ``(None, errors)`` when the row was refused: the savepoint is rolled
+    back, so a bad row leaves nothing behind (not even an enterprise it would have created) and the
+    rows after it still run. ``field_errors`` names the sheet columns of a service's FieldErrors.
+    """
+    try:
+        with transaction.atomic():
+            return write(), []
+    except FieldErrors as exc:
+        return None, field_errors(exc)
+    except DomainError as exc:
+        return None, [RowError(number, "", str(exc) or exc.__class__.__name__)]
+    except (DatabaseError, ArithmeticError) as exc:
+        # The value got past validation but the database refused it: report it on the row.
+        return None, [RowError(number, "", _("The database refused this row (%(kind)s).")
+                               % {"kind": type(exc).__name__})]

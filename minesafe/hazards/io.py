@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -32,7 +31,7 @@ from openpyxl.utils import get_column_letter
 from minesafe.accounts.models import User
 from minesafe.accounts.permissions import require
 from minesafe.core import audit
-from minesafe.core.errors import DomainError, FieldErrors
+from minesafe.core.errors import FieldErrors
 from minesafe.core.querysets import scope_of
 from minesafe.core.xlsx import (
     Column,
@@ -43,6 +42,7 @@ from minesafe.core.xlsx import (
     int_or_none,
     read_sheet,
     text,
+    write_row,
     write_workbook,
 )
 from minesafe.hazards import services
@@ -265,21 +265,20 @@ def _check_headers(headers: set[str], *, enterprise: bool) -> None:
         raise SheetError(f"缺少隐患类别列：请提供“{HEADERS['category_code']}”或“{HEADERS['category_title']}”")
 
 
-class _RowProblem(Exception):
-    """One reason to reject a row, found before the service was called."""
+class _RowProblem(FieldErrors):
+    """One reason to reject a row, found before the service was called (``key`` is a sheet column)."""
 
     def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__({key: [message]})
         self.key = key
         self.message = message
 
 
-class _Rejected(Exception):
+class _Rejected(FieldErrors):
     """The service refused the row; ``category_column`` is where the user named the category."""
 
     def __init__(self, errors: FieldErrors, category_column: str) -> None:
-        super().__init__(str(errors))
-        self.errors = errors
+        super().__init__(errors.errors)
         self.category_column = category_column
 
 
@@ -366,6 +365,14 @@ def _row_errors(row: int, exc: FieldErrors, category_column: str) -> list[RowErr
     return out
 
 
+def _field_row_errors(number: int, exc: FieldErrors) -> list[RowError]:
+    if isinstance(exc, _RowProblem):
+        return [RowError(number, HEADERS.get(exc.key, exc.key), exc.message)]
+    if isinstance(exc, _Rejected):
+        return _row_errors(number, exc, exc.category_column)
+    return _row_errors(number, exc, "category_code")
+
+
 def _import_row(actor: User, values: dict[str, Any], *, enterprise: bool, request_id: str) -> Hazard:
     mine = _find_mine(actor, values)
     if enterprise:
@@ -409,24 +416,12 @@ def import_self_check(*, actor: User, data: bytes, request_id: str = "",
         if errors:
             result.errors.extend(RowError(e.row, HEADERS.get(e.field, e.field), e.message) for e in errors)
             continue
-        try:
-            with transaction.atomic():
-                hazard = _import_row(actor, values, enterprise=enterprise, request_id=request_id)
-        except _RowProblem as exc:
-            result.errors.append(RowError(number, HEADERS.get(exc.key, exc.key), exc.message))
-            continue
-        except _Rejected as exc:
-            result.errors.extend(_row_errors(number, exc.errors, exc.category_column))
-            continue
-        except FieldErrors as exc:
-            result.errors.extend(_row_errors(number, exc, "category_code"))
-            continue
-        except DomainError as exc:
-            result.errors.append(RowError(number, "", str(exc) or exc.__class__.__name__))
-            continue
-        except (DatabaseError, ArithmeticError) as exc:
-            result.errors.append(RowError(number, "", _("The database refused this row (%(kind)s).")
-                                          % {"kind": type(exc).__name__}))
+        hazard, row_errors = write_row(
+            number, lambda values=values: _import_row(actor, values, enterprise=enterprise, request_id=request_id),
+            lambda exc, number=number: _field_row_errors(number, exc),
+        )
+        if row_errors:
+            result.errors.extend(row_errors)
             continue
         result.created += 1
         result.hazard_ids.append(hazard.pk)

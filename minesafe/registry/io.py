@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from minesafe.accounts.models import Division, User
 from minesafe.accounts.permissions import require
 from minesafe.core import audit
-from minesafe.core.errors import DomainError, FieldErrors
+from minesafe.core.errors import FieldErrors
 from minesafe.core.xlsx import (
     Column,
     RowError,
@@ -29,6 +29,7 @@ from minesafe.core.xlsx import (
     int_or_none,
     read_sheet,
     text,
+    write_row,
     write_workbook,
 )
 from minesafe.registry import services
@@ -241,20 +242,10 @@ def import_mines(*, actor: User, data: bytes, request_id: str = "",
         if errors:
             result.errors.extend(RowError(e.row, HEADERS.get(e.field, e.field), e.message) for e in errors)
             continue
-        try:
-            with transaction.atomic():
-                outcome = _import_row(actor, values, request_id)
-        except FieldErrors as exc:
-            result.errors.extend(_row_errors(number, exc))
-            continue
-        except DomainError as exc:
-            result.errors.append(RowError(number, "", str(exc) or exc.__class__.__name__))
-            continue
-        except (DatabaseError, ArithmeticError) as exc:
-            # The row's savepoint was rolled back; the value got past validation but the database
-            # refused it. Report it on the row rather than abort the rows after it.
-            result.errors.append(RowError(number, "", _("The database refused this row (%(kind)s).")
-                                          % {"kind": type(exc).__name__}))
+        outcome, row_errors = write_row(number, lambda values=values: _import_row(actor, values, request_id),
+                                        lambda exc, number=number: _row_errors(number, exc))
+        if row_errors:
+            result.errors.extend(row_errors)
             continue
         if outcome == "created":
             result.created += 1
