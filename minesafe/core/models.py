@@ -1,4 +1,4 @@
-"""Core models: the append-only, hash-chained audit log."""
+"""Core models: the append-only, hash-chained audit log and background xlsx import runs."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["AuditChainHead", "AuditEntry", "TimestampedModel"]
+__all__ = ["AuditChainHead", "AuditEntry", "ImportJob", "TimestampedModel"]
 
 
 class TimestampedModel(models.Model):
@@ -85,3 +86,68 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head ({self.count} entries)"
+
+
+class ImportJob(models.Model):
+    """One background xlsx import run of some kind ("registry.mines", "hazards.self_check", …).
+
+    Written only by ``minesafe.core.jobs``, which runs the importer registered for ``kind``. The
+    uploaded file is kept until the run ends; the counts and the row errors stay for the uploader,
+    who alone may see the run (views filter on ``actor``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=64)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    request_id = models.CharField(max_length=64, blank=True)
+    filename = models.CharField(_("file"), max_length=255)
+    content = models.BinaryField(null=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [[row, column header, message], …]
+    failure = models.TextField(blank=True)  # why the file was rejected as a whole
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        indexes = [
+            # "Your recent imports" of one kind on the upload page.
+            models.Index(fields=["actor", "kind", "-created_at"], name="core_importjob_actor"),
+            # run_pending_imports / fail_stale_imports: only unfinished runs, so the index stays tiny.
+            models.Index(fields=["status", "started_at"], name="core_importjob_pending",
+                         condition=Q(status__in=["queued", "running"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        from minesafe.core.jobs import importer_for  # jobs imports this module
+
+        return importer_for(self.kind).url_for(self)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, int(100 * self.processed_rows / self.total_rows)) if self.total_rows else 0
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return sorted({e[0] for e in self.errors})

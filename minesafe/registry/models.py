@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from minesafe.accounts.models import Division, Organisation
-from minesafe.core.models import TimestampedModel
+from minesafe.core.models import ImportJob, TimestampedModel
 from minesafe.registry.choices import (
     GasGrade,
     Hydrogeology,
@@ -21,7 +23,7 @@ from minesafe.registry.choices import (
 )
 from minesafe.registry.querysets import EnterpriseQuerySet, MineQuerySet, StatusChangeQuerySet
 
-__all__ = ["Enterprise", "Mine", "MineImport", "MineStatusChange"]
+__all__ = ["MINE_IMPORT_KIND", "Enterprise", "Mine", "MineImport", "MineStatusChange"]
 
 
 class Enterprise(TimestampedModel):
@@ -155,51 +157,29 @@ class MineStatusChange(models.Model):
         return f"{self.mine_id}: {self.from_status or '-'} → {self.to_status}"
 
 
-class MineImport(models.Model):
-    """One xlsx import of the mine registry, run in the background so its page can show progress.
+MINE_IMPORT_KIND = "registry.mines"
 
-    Written only by ``registry.jobs``. The uploaded file is kept until the run ends; the row
-    errors stay for the uploader to read.
+
+class MineImportManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(kind=MINE_IMPORT_KIND)
+
+
+class MineImport(ImportJob):
+    """The mine-registry runs among ``core.ImportJob`` (kind ``"registry.mines"``).
+
+    The runs live in core's table since background imports became generic (``core.jobs``); this
+    proxy keeps the registry's name for them. New code uses ``core.jobs.jobs_of(user, kind)``.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    request_id = models.CharField(max_length=64, blank=True)
-    filename = models.CharField(_("file"), max_length=255)
-    content = models.BinaryField(null=True)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    failure = models.TextField(blank=True)
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    objects = MineImportManager()
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        proxy = True
         verbose_name = _("mine import")
         verbose_name_plural = _("mine imports")
 
-    def __str__(self) -> str:
-        return f"{self.filename} ({self.status})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("registry:mine_import_job", args=[self.pk])
-
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
-
-    @property
-    def rejected_rows(self) -> list[int]:
-        return sorted({e[0] for e in self.errors})
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.kind:
+            self.kind = MINE_IMPORT_KIND
+        super().save(*args, **kwargs)

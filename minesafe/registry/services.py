@@ -24,6 +24,7 @@ from minesafe.core import audit
 from minesafe.core.errors import Conflict, FieldErrors, PermissionDenied
 from minesafe.core.querysets import scope_of
 from minesafe.registry.models import Enterprise, Mine, MineStatusChange
+from minesafe.registry.signals import mine_county_changed
 from minesafe.rules import Verdict, check_mine_attributes, check_status_change, normalize_uscc, validate_uscc
 from minesafe.rules.mine_attributes import SECTOR_PROFILES, MineFacts
 from minesafe.rules.mine_status import StatusChangeFacts, check_initial_status
@@ -257,6 +258,7 @@ def update_mine(*, actor: User, mine: Mine, data: Mapping[str, Any], request_id:
     with transaction.atomic():
         locked = Mine.objects.select_for_update().get(pk=mine.pk)
         before = audit.snapshot(locked)
+        old_county = locked.county_id
         values = {f: getattr(locked, f) for f in MINE_FIELDS}
         values.update(_clean(data, MINE_FIELDS))
         _validate_mine(actor, values)
@@ -264,6 +266,9 @@ def update_mine(*, actor: User, mine: Mine, data: Mapping[str, Any], request_id:
             setattr(locked, field, value)
         locked.save()
         locked.refresh_from_db()  # the audit shows what the database stored (rounded decimals etc.)
+        if locked.county_id != old_county:
+            mine_county_changed.send(sender=Mine, mine_id=locked.pk, old_county=old_county,
+                                     new_county=locked.county_id)
         after = audit.snapshot(locked)
         if after != before | {"updated_at": after["updated_at"]}:
             audit.record(actor=actor, action="registry.mine.update", obj=locked, before=before, after=after,

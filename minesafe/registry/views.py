@@ -18,15 +18,16 @@ from django.utils.translation import gettext as _
 from minesafe.accounts.decorators import requires
 from minesafe.accounts.permissions import has_perm
 from minesafe.accounts.queries import division_options
+from minesafe.core import jobs
 from minesafe.core.charts import grouped_bars
 from minesafe.core.errors import Conflict, FieldErrors
 from minesafe.core.forms import apply_field_errors
 from minesafe.core.listing import apply_listing
 from minesafe.core.middleware import request_id_of
-from minesafe.core.models import AuditEntry
+from minesafe.core.models import AuditEntry, ImportJob
 from minesafe.core.querysets import code_prefix_q
 from minesafe.core.xlsx import XLSX_CONTENT_TYPE
-from minesafe.registry import io, jobs, queries, services
+from minesafe.registry import io, queries, services
 from minesafe.registry.choices import MINE_STATUS_COLOURS, MineStatus, Scale, Sector
 from minesafe.registry.forms import (
     EnterpriseAccountForm,
@@ -36,7 +37,7 @@ from minesafe.registry.forms import (
     MineForm,
     StatusChangeForm,
 )
-from minesafe.registry.models import Enterprise, Mine, MineImport, MineStatusChange
+from minesafe.registry.models import MINE_IMPORT_KIND, Enterprise, Mine, MineStatusChange
 from minesafe.rules import allowed_targets, licence_state
 
 
@@ -231,20 +232,20 @@ def mine_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = jobs.start_import(actor=request.user, filename=upload.name, data=upload.read(),
+            job = jobs.start_import(MINE_IMPORT_KIND, actor=request.user, filename=upload.name, data=upload.read(),
                                     request_id=request_id_of(request))
         except FieldErrors as exc:
             apply_field_errors(form, exc)
         else:
             return redirect(job)
-    recent = MineImport.objects.filter(actor=request.user).defer("content")[:10]
+    recent = jobs.jobs_of(request.user, MINE_IMPORT_KIND)[:10]
     return render(request, "registry/mine_import.html", {"form": form, "columns": io.MINE_COLUMNS,
                                                           "recent": recent})
 
 
-def _own_import(request: HttpRequest, pk: int) -> MineImport:
+def _own_import(request: HttpRequest, pk: int) -> ImportJob:
     # An import run, its errors and its file belong to the uploader alone.
-    return get_object_or_404(MineImport.objects.defer("content"), pk=pk, actor=request.user)
+    return get_object_or_404(jobs.jobs_of(request.user, MINE_IMPORT_KIND), pk=pk)
 
 
 @requires("registry.import")
@@ -256,8 +257,7 @@ def mine_import_job(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("registry.import")
 def mine_import_progress(request: HttpRequest, pk: int) -> JsonResponse:
     job = _own_import(request, pk)
-    return JsonResponse({"status": job.status, "processed": job.processed_rows, "total": job.total_rows,
-                         "percent": job.percent, "finished": job.status in ("done", "failed")})
+    return JsonResponse(jobs.progress_payload(job))
 
 
 @requires("registry.view")

@@ -1,4 +1,4 @@
-"""manage.py run_imports [--loop] — run queued xlsx imports and fail interrupted ones."""
+"""manage.py run_imports [--loop] — run queued xlsx imports of every kind and fail interrupted ones."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from minesafe.registry.jobs import fail_stale_imports, run_pending_imports
+from minesafe.core.jobs import fail_stale_imports, run_pending_imports
 
 
 class Command(BaseCommand):
-    help = "Run queued mine imports (left behind by a restarted web process) and fail stale ones."
+    help = "Run queued imports (left behind by a restarted web process) and fail stale ones."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--loop", action="store_true", help="keep polling every 10 seconds")
