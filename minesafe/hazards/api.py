@@ -22,8 +22,7 @@ from minesafe.core.api import BoundedPagination, StrictSchema
 from minesafe.core.errors import FieldErrors
 from minesafe.core.middleware import request_id_of
 from minesafe.core.querysets import code_prefix_q
-from minesafe.hazards import services
-from minesafe.hazards.choices import HazardStatus
+from minesafe.hazards import services, timeline
 from minesafe.hazards.models import (
     Evidence,
     Extension,
@@ -33,6 +32,7 @@ from minesafe.hazards.models import (
     RuleDecision,
     SelfInspection,
 )
+from minesafe.hazards.querysets import HazardQuerySet
 from minesafe.registry.models import Mine
 from minesafe.rules import hazards as rules
 from minesafe.rules.hazard_standards import category_family
@@ -117,11 +117,11 @@ class HazardOut(Schema):
 
     @staticmethod
     def resolve_overdue(obj: Hazard) -> bool:
-        return rules.is_overdue(obj.status, obj.deadline, _today())
+        return obj.is_overdue(_today())
 
     @staticmethod
     def resolve_overdue_days(obj: Hazard) -> int:
-        if not rules.is_overdue(obj.status, obj.deadline, _today()):
+        if not obj.is_overdue(_today()):
             return 0
         return rules.overdue_days(obj.deadline, _today())
 
@@ -207,11 +207,16 @@ class EventOut(Schema):
     from_status: str
     to_status: str
     message: str
+    text: str  # the details line in the request's language (hazards.timeline)
     data: dict[str, Any]
 
     @staticmethod
     def resolve_actor(obj: HazardEvent) -> str:
         return _actor_name(obj.actor)
+
+    @staticmethod
+    def resolve_text(obj: HazardEvent) -> str:
+        return timeline.describe(obj)
 
 
 class DecisionOut(Schema):
@@ -357,7 +362,7 @@ def list_hazards(request: HttpRequest, filters: Query[HazardFilters]) -> Any:
     if filters.division:
         qs = qs.filter(code_prefix_q("mine__county__code", filters.division))
     if filters.overdue is not None:
-        overdue = Q(deadline__lt=_today()) & ~Q(status=HazardStatus.CLOSED)  # rules.is_overdue
+        overdue = HazardQuerySet.overdue_q(_today())
         qs = qs.filter(overdue) if filters.overdue else qs.exclude(overdue)
     if filters.found_from is not None:
         qs = qs.filter(found_on__gte=filters.found_from)

@@ -798,6 +798,6 @@ def build_hazard_demo(*, seed: int = 2024, hazards: int = DEFAULT_HAZARDS, stdou
     if blocker:
         raise RuntimeError(f"cannot build the hazard demo: {blocker}")
     builder = _Builder(seed=seed, hazards=hazards, today=today or timezone.localdate(), stdout=stdout)
-    # the services store some translated text (timeline messages): write it in the site's language
+    # the steps' typed notes are Chinese; run the services in the site's language like a request would
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         return builder.run()

@@ -8,7 +8,8 @@ Import (:func:`import_self_check`): the whole sheet is parsed first, so a file r
 (unreadable, missing columns, too many rows) writes nothing; then every row goes through
 ``services.register_hazard`` in its own savepoint. A bad row is reported with its spreadsheet row
 number, column and a reason and leaves nothing behind; good rows are kept. Sheet headers and
-labels are Chinese whatever the UI language (as in ``registry.io``).
+labels are Chinese whatever the UI language (as in ``registry.io``). The pages run it as a background
+``core.ImportJob`` of kind :data:`SELF_CHECK_IMPORT_KIND` (registered in ``HazardsConfig.ready``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from minesafe.rules.hazard_standards import (
 __all__ = [
     "IMPORT_COLUMNS",
     "LEDGER_COLUMNS",
+    "SELF_CHECK_IMPORT_KIND",
     "ImportResult",
     "Result",
     "export_ledger",
@@ -80,6 +82,7 @@ ZH = {
     "status": dict(rules.HAZARD_STATUS_LABELS),
     "verification_method": dict(rules.VERIFICATION_METHODS),
 }
+SELF_CHECK_IMPORT_KIND = "hazards.self_check"
 SHEET_TITLE = "重大事故隐患台账"
 IMPORT_SHEET_TITLE = "重大事故隐患自查清单"
 CODES_SHEET_TITLE = "隐患类别代码表"
@@ -170,7 +173,7 @@ def ledger_rows(hazards: Iterable[Hazard], today: dt.date) -> Iterator[dict[str,
             "measures": h.measures, "funds_yuan": h.funds_yuan, "original_deadline": h.original_deadline,
             "deadline": h.deadline, "contingency_plan": h.contingency_plan, "status": h.status,
             "listed": h.listed, "document_no": "；".join(lst.document_no for lst in listings),
-            "overdue": rules.is_overdue(h.status, h.deadline, today), "closed_on": h.closed_on,
+            "overdue": h.is_overdue(today), "closed_on": h.closed_on,
             "verification_method": h.verification_method,
         }
 

@@ -7,6 +7,8 @@ Every write goes through ``hazards.services``; rules live in ``minesafe.rules.ha
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -23,8 +25,11 @@ from minesafe.hazards.choices import (
 )
 from minesafe.hazards.querysets import ByHazardQuerySet, ByMineQuerySet, HazardQuerySet
 from minesafe.registry.models import Mine
+from minesafe.rules import hazards as rules
 
-__all__ = ["Evidence", "Extension", "Hazard", "HazardEvent", "Listing", "RuleDecision", "SelfInspection"]
+__all__ = [
+    "Evidence", "Extension", "Hazard", "HazardEvent", "HazardTally", "Listing", "RuleDecision", "SelfInspection",
+]
 
 
 class Hazard(TimestampedModel):
@@ -57,6 +62,10 @@ class Hazard(TimestampedModel):
     contingency_plan = models.TextField(_("contingency plan"), blank=True)
     original_deadline = models.DateField(_("original deadline"), null=True, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True, db_index=True)
+    # 销号 application: the day the enterprise applied, and whether that was on or before the
+    # deadline then in force (rules.hazards.is_overdue: an application in time stops the clock).
+    applied_on = models.DateField(_("applied for close-out on"), null=True, blank=True)
+    deadline_met = models.BooleanField(default=False)
     # close-out
     closed_on = models.DateField(_("closed out on"), null=True, blank=True)
     verification_method = models.CharField(_("verification"), max_length=10, choices=VerificationMethod.choices,
@@ -78,8 +87,8 @@ class Hazard(TimestampedModel):
             # Measured with bench/hazards.py (1M hazards): the open-ledger list and the dashboard's
             # open-hazard figures read only this partial index; closed_on/found_on covers serve the
             # "closed this month/year" and trend figures without touching the table.
-            models.Index(fields=["mine", "status", "source", "found_on", "deadline", "listed"],
-                         condition=~models.Q(status="closed"), name="hazard_open_by_mine"),
+            models.Index(fields=["mine", "status", "source", "found_on", "deadline", "listed", "deadline_met"],
+                         condition=~models.Q(status="closed"), name="hazard_open_by_mine_v2"),
             models.Index(fields=["closed_on", "mine", "status", "found_on", "source"], name="hazard_closed_on_cover"),
             models.Index(fields=["found_on", "mine"], name="hazard_found_on_cover"),
         ]
@@ -89,6 +98,34 @@ class Hazard(TimestampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("hazards:hazard_detail", args=[self.pk])
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """rules.hazards.is_overdue for this hazard (the SQL twin is HazardQuerySet.overdue)."""
+        return rules.is_overdue(self.status, self.deadline, today, applied_on=self.applied_on)
+
+
+class HazardTally(models.Model):
+    """How many hazards of a county were found in a month and closed out in a month (0 = still open).
+
+    A counter kept by ``hazards.tally`` in the same transaction as every write that changes it
+    (registration, close-out, a mine moving county), so division dashboards add up a few hundred
+    rows instead of reading a year of the ledger. ``manage.py hazards_tally`` checks it against the
+    ledger and rebuilds it (after bulk loads). Months are ``year * 100 + month`` (202611).
+    """
+
+    county_code = models.CharField(max_length=12)
+    found_month = models.PositiveIntegerField()
+    closed_month = models.PositiveIntegerField(default=0)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["county_code", "found_month", "closed_month"],
+                                               name="hazard_tally_key")]
+        indexes = [models.Index(fields=["closed_month", "county_code", "found_month", "n"],
+                                name="hazard_tally_closed")]
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.found_month}→{self.closed_month or '-'}: {self.n}"
 
 
 class HazardEvent(models.Model):

@@ -29,18 +29,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 
 from minesafe.accounts.models import NATIONAL_CODE, Division
 from minesafe.core.errors import NotFound
 from minesafe.core.querysets import code_prefix_q, scope_of
 from minesafe.hazards.choices import HazardSource, HazardStatus
-from minesafe.hazards.models import Hazard
+from minesafe.hazards.models import Hazard, HazardTally
+from minesafe.hazards.tally import month_key
 
 __all__ = [
-    "ADDITIVE_KEYS", "DashboardLevel", "dashboard_level", "ledger_stats", "monthly_trend", "rollup", "rollup_level",
-    "sum_stats",
+    "ADDITIVE_KEYS", "DashboardLevel", "dashboard_level", "ledger_stats", "level_trend", "monthly_trend", "rollup",
+    "rollup_level", "sum_stats",
 ]
 
 CLOSED = HazardStatus.CLOSED.value
@@ -71,7 +72,8 @@ def _branches(hazards: QuerySet[Hazard], today: dt.date) -> list[tuple[QuerySet[
         "stock": Count(COUNTED),
         "increment": Count(COUNTED, filter=found_in_month),
         "closed_this_month": zero,
-        "overdue": Count(COUNTED, filter=Q(deadline__lt=today)),  # rules.hazards.is_overdue, on open rows
+        # rules.hazards.is_overdue on open rows (= HazardQuerySet.overdue)
+        "overdue": Count(COUNTED, filter=Q(deadline__lt=today, deadline_met=False)),
         "listed": Count(COUNTED, filter=Q(listed=True)),
         "year_found": Count(COUNTED, filter=found_in_year),
         "year_closed": zero,
@@ -98,24 +100,61 @@ def _branches(hazards: QuerySet[Hazard], today: dt.date) -> list[tuple[QuerySet[
     ]
 
 
-def _statement(hazards: QuerySet[Hazard], today: dt.date, fields: tuple[str, ...], **annotations: Any
-               ) -> QuerySet[Hazard]:
-    """The UNION ALL of the two branches, each grouped by ``fields`` (after ``annotations``)."""
-    open_part, closed_part = (qs.annotate(**annotations).values(*fields).annotate(**counts)
-                              for qs, counts in _branches(hazards, today))
-    return open_part.union(closed_part, all=True)
+def _statement(hazards: QuerySet[Hazard], today: dt.date, fields: tuple[str, ...], *, open_only: bool = False,
+               **annotations: Any) -> QuerySet[Hazard]:
+    """The UNION ALL of the two branches (or the open one only), each grouped by ``fields`` (after
+    ``annotations``)."""
+    branches = _branches(hazards, today)[: 1 if open_only else 2]
+    first, *rest = (qs.annotate(**annotations).values(*fields).annotate(**counts) for qs, counts in branches)
+    return first.union(*rest, all=True) if rest else first
+
+
+def _merge(rows: Any, fields: tuple[str, ...], merged: dict[tuple[Any, ...], dict[str, Any]] | None = None
+           ) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Add up rows of counts that share the values of ``fields``."""
+    merged = {} if merged is None else merged
+    for row in rows:
+        into = merged.setdefault(tuple(row[f] for f in fields), {f: row[f] for f in fields})
+        for name, value in row.items():
+            if name not in fields:
+                into[name] = into.get(name, 0) + (value or 0)
+    return merged
 
 
 def _counted(hazards: QuerySet[Hazard], today: dt.date, fields: tuple[str, ...], **annotations: Any
              ) -> list[dict[str, Any]]:
     """Raw counts grouped by ``fields``, in one statement; the two branches' rows added up per group."""
-    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in _statement(hazards, today, fields, **annotations):
-        into = merged.setdefault(tuple(row[f] for f in fields), {f: row[f] for f in fields})
-        for name, value in row.items():
-            if name not in fields:
-                into[name] = into.get(name, 0) + (value or 0)
-    return list(merged.values())
+    return list(_merge(_statement(hazards, today, fields, **annotations), fields).values())
+
+
+def _tally_closed(prefix: str, today: dt.date, child_length: int) -> QuerySet[HazardTally]:
+    """The closed-this-year branch of :func:`_branches`, read from the per-county monthly counters
+    (hazards.tally) instead of the ledger, grouped by the child division code (``child``).
+
+    Month granularity is exact for the figures: a finding or close-out is never after today, so
+    "found this month up to today" is "found this month" (the services refuse future dates).
+    """
+    this_month, january = month_key(today), month_key(today.replace(month=1))
+    found_in_year = Q(found_month__gte=january, found_month__lte=this_month)
+    rows = HazardTally.objects.order_by().filter(closed_month__gte=january, closed_month__lte=this_month)
+    if prefix:
+        rows = rows.filter(code_prefix_q("county_code", prefix))
+    return (rows.annotate(child=Substr("county_code", 1, child_length)).values("child").annotate(
+        increment=Sum("n", filter=Q(found_month=this_month)),
+        closed_this_month=Sum("n", filter=Q(closed_month=this_month)),
+        year_found=Sum("n", filter=found_in_year), year_closed=Sum("n", filter=found_in_year),
+        **{f"status__{CLOSED}": Sum("n")},
+    ))
+
+
+def _division_counts(level: DashboardLevel, today: dt.date) -> dict[str, dict[str, Any]]:
+    """Raw counts per child division of a division level: the open hazards from the ledger (one
+    index range), everything about closed-out hazards from the counters."""
+    assert level.division is not None
+    child = Substr(DIVISION_FIELD, 1, level.child_length)
+    merged = _merge(_statement(level.hazards, today, ("child",), open_only=True, child=child), ("child",))
+    _merge(_tally_closed(level.division.scope_prefix, today, level.child_length), ("child",), merged)
+    return {key[0]: row for key, row in merged.items()}
 
 
 def _rate(closed: int, found: int) -> float | None:
@@ -227,8 +266,7 @@ def rollup_level(level: DashboardLevel, today: dt.date) -> list[dict[str, Any]]:
                 for r in found]
         rows.sort(key=lambda r: (-r["stock"], -r["overdue"], r["name"], r["mine_id"]))
         return rows
-    found = {r["child"]: r for r in _counted(level.hazards, today, ("child",),
-                                             child=Substr(DIVISION_FIELD, 1, level.child_length))}
+    found = _division_counts(level, today)
     assert level.division is not None
     names = dict(Division.objects.filter(parent_id=level.division.code).values_list("code", "name"))
     # A child code with no Division row (should not happen) still gets a row, so the sums hold.
@@ -264,4 +302,21 @@ def monthly_trend(hazards: QuerySet[Hazard], today: dt.date, months: int = 12) -
     counts = {(r["kind"], r["month"]): r["n"]
               for r in per_month("found_on", "new").union(per_month("closed_on", "closed"), all=True)}
     series = {kind: [counts.get((kind, i), 0) for i in range(len(starts))] for kind in ("new", "closed")}
+    return {"months": starts, **series, "max": max([*series["new"], *series["closed"], 0])}
+
+
+def level_trend(level: DashboardLevel, today: dt.date, months: int = 12) -> dict[str, Any]:
+    """:func:`monthly_trend` of a dashboard level: from the per-county counters for a division
+    (a few rows per county and month), from the ledger for an enterprise's own mines."""
+    if level.division is None:
+        return monthly_trend(level.hazards, today, months)
+    starts = _month_starts(today, months)
+    keys = [month_key(start) for start in starts]
+    rows = HazardTally.objects.order_by().filter(code_prefix_q("county_code", level.division.scope_prefix))
+    new = (rows.filter(found_month__gte=keys[0], found_month__lte=keys[-1])
+           .annotate(kind=Value("new"), month=F("found_month")).values("kind", "month").annotate(total=Sum("n")))
+    closed = (rows.filter(closed_month__gte=keys[0], closed_month__lte=keys[-1])
+              .annotate(kind=Value("closed"), month=F("closed_month")).values("kind", "month").annotate(total=Sum("n")))
+    totals = {(r["kind"], r["month"]): r["total"] for r in new.union(closed, all=True)}
+    series = {kind: [totals.get((kind, k)) or 0 for k in keys] for kind in ("new", "closed")}
     return {"months": starts, **series, "max": max([*series["new"], *series["closed"], 0])}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Self
 
+from django.db.models import Q
+
 from minesafe.core.querysets import ScopedQuerySet
 
 
@@ -15,9 +17,15 @@ class HazardQuerySet(ScopedQuerySet):
     def open(self) -> Self:
         return self.exclude(status="closed")
 
+    @staticmethod
+    def overdue_q(today: dt.date) -> Q:
+        """Open hazards whose latest approved deadline has passed, except those awaiting verification
+        after an application made in time (rules.hazards.is_overdue; Hazard.is_overdue for one row)."""
+        return Q(deadline__lt=today, deadline_met=False) & ~Q(status="closed")
+
     def overdue(self, today: dt.date) -> Self:
-        """Open hazards whose latest approved deadline has passed (rules.hazards.is_overdue)."""
-        return self.open().filter(deadline__lt=today)
+        """The hazards :meth:`overdue_q` selects."""
+        return self.filter(self.overdue_q(today))
 
 
 class ByHazardQuerySet(ScopedQuerySet):

@@ -25,6 +25,7 @@ from minesafe.accounts.permissions import require
 from minesafe.core import audit
 from minesafe.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
 from minesafe.core.querysets import scope_of
+from minesafe.hazards import tally
 from minesafe.hazards.choices import EventKind, ExtensionStatus, HazardSource, HazardStatus, ProductionStop
 from minesafe.hazards.models import Evidence, Extension, Hazard, HazardEvent, Listing, RuleDecision, SelfInspection
 from minesafe.registry.models import Mine
@@ -217,9 +218,9 @@ def register_hazard(*, actor: User, mine: Mine, data: Mapping[str, Any], evidenc
                                                                                              "closed_on"))
         # Only the findings of the 3 months up to this one: a proposal is about the window this finding
         # completes, not any earlier cluster in the mine's history.
-        window_start = rules.add_months(found_on, -3)
-        found_dates = [*Hazard.objects.filter(mine=mine, found_on__gt=window_start, found_on__lte=found_on)
-                       .values_list("found_on", flat=True), found_on]
+        candidates = Hazard.objects.filter(mine=mine, found_on__gte=rules.add_months(found_on, -4),
+                                           found_on__lte=found_on).values_list("found_on", flat=True)
+        found_dates = [*(d for d in candidates if rules.within_closure_window(d, found_on)), found_on]
         # "自查自改不罚" needs the rectification under way: a self-check finding is decided again when
         # its 五落实 plan starts (start_rectification).
         penalty = rules.penalty_recommendation(source=source, self_reported_with_rectification=False)
@@ -229,6 +230,7 @@ def register_hazard(*, actor: User, mine: Mine, data: Mapping[str, Any], evidenc
             location=values["location"], found_on=found_on, found_by=values["found_by"], production_stop=stop,
             penalty_code=penalty.code, registered_by=actor,
         )
+        tally.bump([(mine.county_id, found_on, None, 1)])
         _event(hazard, actor, EventKind.REGISTERED, to_status=HazardStatus.REGISTERED,
                message=hazard.description[:200])
         _decide(mine, hazard, penalty, {"source": source, "self_reported_with_rectification": False}, actor)
@@ -238,10 +240,10 @@ def register_hazard(*, actor: User, mine: Mine, data: Mapping[str, Any], evidenc
         _decide(mine, hazard, rules.recurrence(family, history, found_on),
                 {"category_code": family, "history": history, "found_on": found_on}, actor)
         targets = rules.notify_on_new_hazard()
-        recipients = {"principal": _("the enterprise's principal"),
-                      "actual_controller": mine.enterprise.actual_controller or _("the actual controller")}
-        _event(hazard, actor, EventKind.NOTIFICATION, message="；".join(str(recipients[t]) for t in targets),
-               data={"targets": list(targets), "citation": str(rules.NOTIFY_CITATION)})
+        # Codes and names only: the timeline words it in the reader's language (hazards.timeline).
+        _event(hazard, actor, EventKind.NOTIFICATION,
+               data={"targets": list(targets), "actual_controller": mine.enterprise.actual_controller,
+                     "citation": str(rules.NOTIFY_CITATION)})
         for upload in evidence or []:
             store_evidence(actor=actor, hazard=hazard, upload=upload, purpose="finding")
         audit.record(actor=actor, action="hazards.hazard.register", obj=hazard, after=audit.snapshot(hazard),
@@ -275,7 +277,6 @@ def start_rectification(*, actor: User, hazard: Hazard, plan: Mapping[str, Any],
                     measures=five.measures, funds_yuan=five.funds_yuan, contingency_plan=five.contingency_plan,
                     original_deadline=five.deadline, deadline=five.deadline)
         _event(hazard, actor, EventKind.PLAN, from_status=old, to_status=hazard.status,
-               message=_("Five-in-place plan recorded; deadline %(d)s") % {"d": five.deadline},
                data={"responsible_person": five.responsible_person, "funds_yuan": five.funds_yuan,
                      "deadline": five.deadline})
         if hazard.source == HazardSource.SELF_CHECK:
@@ -310,7 +311,10 @@ def apply_for_closure(*, actor: User, hazard: Hazard, note: str, evidence: list[
         check_upload(upload)
     with transaction.atomic():
         old = hazard.status
-        _set_status(hazard, old, HazardStatus.AWAITING_VERIFICATION)
+        # Applied on or before the deadline: the clock stops while the regulator verifies
+        # (rules.hazards.is_overdue).
+        _set_status(hazard, old, HazardStatus.AWAITING_VERIFICATION, applied_on=today,
+                    deadline_met=hazard.deadline is not None and today <= hazard.deadline)
         for upload in evidence:
             store_evidence(actor=actor, hazard=hazard, upload=upload, purpose="rectification")
         _event(hazard, actor, EventKind.STATUS, from_status=old, to_status=hazard.status, message=note.strip())
@@ -334,7 +338,10 @@ def verify_closure(*, actor: User, hazard: Hazard, method: str, note: str = "", 
         raise PermissionDenied("hazards.verify: the applicant cannot verify its own close-out")
     with transaction.atomic():
         old = hazard.status
-        _set_status(hazard, old, HazardStatus.CLOSED, closed_on=today, verification_method=method, listed=False)
+        _set_status(hazard, old, HazardStatus.CLOSED, closed_on=today, verification_method=method, listed=False,
+                    deadline_met=False)
+        tally.bump([(hazard.mine.county_id, hazard.found_on, None, -1),
+                    (hazard.mine.county_id, hazard.found_on, today, 1)])
         Listing.objects.filter(hazard=hazard, lifted_on__isnull=True).update(lifted_on=today)
         Extension.objects.filter(hazard=hazard, status=ExtensionStatus.PENDING).update(
             status=ExtensionStatus.REJECTED, decided_by=actor, decided_at=timezone.now(),
@@ -354,7 +361,7 @@ def reject_closure(*, actor: User, hazard: Hazard, reason: str, today: dt.date |
     _check_action(hazard, rules.ACTION_REJECT_CLOSURE, today, reason=(reason or "").strip())
     with transaction.atomic():
         old = hazard.status
-        _set_status(hazard, old, HazardStatus.RECTIFYING)
+        _set_status(hazard, old, HazardStatus.RECTIFYING, applied_on=None, deadline_met=False)
         _event(hazard, actor, EventKind.STATUS, from_status=old, to_status=hazard.status, message=reason.strip())
         audit.record(actor=actor, action="hazards.hazard.reject_closure", obj=hazard, before={"status": old},
                      after={"status": hazard.status}, message=reason.strip(), request_id=request_id)
@@ -408,7 +415,12 @@ def decide_extension(*, actor: User, extension: Extension, approve: bool, note: 
             approved = list(hazard.extensions.filter(status=ExtensionStatus.APPROVED)
                             .values_list("requested_deadline", flat=True))
             new_deadline = rules.effective_deadline(hazard.original_deadline or extension.previous_deadline, approved)
-            Hazard.objects.filter(pk=hazard.pk).update(deadline=new_deadline, updated_at=timezone.now())
+            # An application awaiting verification that was late for the old deadline may be in time
+            # for the new one (rules.hazards.is_overdue).
+            met = hazard.applied_on is not None and new_deadline is not None and hazard.applied_on <= new_deadline
+            Hazard.objects.filter(pk=hazard.pk).update(
+                deadline=new_deadline, updated_at=timezone.now(),
+                deadline_met=met and hazard.status == HazardStatus.AWAITING_VERIFICATION)
         _event(hazard, actor, EventKind.EXTENSION_DECIDED, message=(note or "").strip(),
                data={"approved": approve, "to": extension.requested_deadline})
         audit.record(actor=actor, action="hazards.extension.approve" if approve else "hazards.extension.reject",

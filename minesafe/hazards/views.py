@@ -31,7 +31,7 @@ from minesafe.core.forms import apply_field_errors
 from minesafe.core.listing import Listing, apply_listing
 from minesafe.core.middleware import request_id_of
 from minesafe.core.querysets import code_prefix_q
-from minesafe.hazards import services
+from minesafe.hazards import services, timeline
 from minesafe.hazards.choices import (
     HAZARD_STATUS_COLOURS,
     ExtensionStatus,
@@ -172,7 +172,7 @@ def ledger_listing(request: HttpRequest, *, paginate: bool = True) -> Listing:
 def hazard_list(request: HttpRequest) -> HttpResponse:
     listing = ledger_listing(request)
     today = timezone.localdate()
-    rows = [{"h": h, "overdue": rules.is_overdue(h.status, h.deadline, today),
+    rows = [{"h": h, "overdue": h.is_overdue(today),
              "category": category_text(h.category_code)} for h in listing.page]
     return render(request, "hazards/hazard_list.html", {
         "listing": listing, "rows": rows, "statuses": HazardStatus.choices, "sources": HazardSource.choices,
@@ -224,12 +224,12 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pending = any(e.status == ExtensionStatus.PENDING for e in extensions)
     statuses = dict(HazardStatus.choices)
     levels = dict(DivisionLevel.choices)
-    events = [{"e": e, "from": statuses.get(e.from_status, e.from_status), "to": statuses.get(e.to_status, e.to_status)}
-              for e in hazard.events.select_related("actor")]
+    events = [{"e": e, "from": statuses.get(e.from_status, e.from_status), "to": statuses.get(e.to_status, e.to_status),
+               "text": timeline.describe(e)} for e in hazard.events.select_related("actor")]
     return render(request, "hazards/hazard_detail.html", {
         "h": hazard, "today": today, "standard": standard, "category": category, "item": item,
         "category_text": category_text(hazard.category_code),
-        "overdue": rules.is_overdue(hazard.status, hazard.deadline, today),
+        "overdue": hazard.is_overdue(today),
         "overdue_days": rules.overdue_days(hazard.deadline, today) if hazard.deadline else 0,
         "colours": HAZARD_STATUS_COLOURS, "actions": _actions(user, hazard, pending),
         "extensions": extensions, "can_decide": has_perm(user, "hazards.verify"),

@@ -78,7 +78,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # The children partition the level, so its figures are the sum of the rows (tested against
     # queries.ledger_stats): one statement for the KPI cards and the table instead of two.
     stats = queries.sum_stats(rows)
-    trend = queries.monthly_trend(level.hazards, today)
+    trend = queries.level_trend(level, today)
     base = reverse("hazards:hazard_list")
     for row in rows:
         row["links"] = _Links(base, {"division": row["code"], "mine": row["mine_id"]}, today)

@@ -1,9 +1,8 @@
 """Hazard-ledger xlsx pages: ledger export, self-check list import and its template.
 
-Imports run synchronously in the request (no job model yet): the upload is capped by
-``settings.IMPORT_MAX_BYTES`` and ``settings.IMPORT_MAX_ROWS``, and the result table is shown on
-the upload page. ``import_job`` / ``import_progress`` keep the URL names of a future background
-job (like ``registry.MineImport``) and answer 404 until it exists.
+The upload (capped by ``settings.IMPORT_MAX_BYTES``; rows by ``settings.IMPORT_MAX_ROWS``) becomes a
+background ``core.ImportJob`` of kind ``hazards.self_check`` (``core.jobs``); the user is sent to its
+page, which polls ``import_progress`` and then shows the result. Only the uploader sees a run.
 """
 
 from __future__ import annotations
@@ -13,18 +12,20 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from minesafe.accounts.decorators import requires
+from minesafe.core import jobs
 from minesafe.core.errors import FieldErrors
 from minesafe.core.forms import apply_field_errors
 from minesafe.core.middleware import request_id_of
+from minesafe.core.models import ImportJob
 from minesafe.core.querysets import scope_of
-from minesafe.core.xlsx import XLSX_CONTENT_TYPE, SheetError
+from minesafe.core.xlsx import XLSX_CONTENT_TYPE
 from minesafe.hazards import io
 
 __all__ = ["import_job", "import_progress", "import_template", "import_view", "ledger_export", "ledger_queryset"]
@@ -72,36 +73,38 @@ class HazardImportForm(forms.Form):
 
 @requires("hazards.import")
 def import_view(request: HttpRequest) -> HttpResponse:
-    """Upload page; the import runs in the request and its result is shown below the form."""
+    """Upload page: queues a background import and sends the user to its progress page."""
     enterprise = scope_of(request.user).is_enterprise
     form = HazardImportForm(request.POST or None, request.FILES or None)
-    result = None
-    filename = ""
-    failure = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        filename = upload.name
         try:
-            result = io.import_self_check(actor=request.user, data=upload.read(), request_id=request_id_of(request))
-        except SheetError as exc:
-            failure = str(exc)
-            form.add_error("file", failure)
+            job = jobs.start_import(io.SELF_CHECK_IMPORT_KIND, actor=request.user, filename=upload.name,
+                                    data=upload.read(), request_id=request_id_of(request))
         except FieldErrors as exc:
             apply_field_errors(form, exc)
+        else:
+            return redirect(job)
     columns = [c for c in io.IMPORT_COLUMNS if not (enterprise and c.key == "source")]
     return render(request, "hazards/import.html", {
-        "form": form, "result": result, "filename": filename, "failure": failure, "columns": columns,
-        "enterprise": enterprise, "max_rows": settings.IMPORT_MAX_ROWS,
+        "form": form, "columns": columns, "enterprise": enterprise, "max_rows": settings.IMPORT_MAX_ROWS,
+        "recent": jobs.jobs_of(request.user, io.SELF_CHECK_IMPORT_KIND)[:10],
     })
+
+
+def _own_import(request: HttpRequest, pk: int) -> ImportJob:
+    # An import run, its errors and its file belong to the uploader alone.
+    return get_object_or_404(jobs.jobs_of(request.user, io.SELF_CHECK_IMPORT_KIND), pk=pk)
 
 
 @requires("hazards.import")
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
-    """Kept for the URL map: imports run synchronously, so there is no stored run to show."""
-    raise Http404("hazard imports run synchronously; there are no stored import runs")
+    """One run: progress while it runs, then the count registered and the rejected rows with reasons;
+    a file rejected as a whole (nothing registered) shows why."""
+    return render(request, "hazards/import_job.html", {"job": _own_import(request, pk)})
 
 
 @requires("hazards.import")
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """Kept for the URL map (see :func:`import_job`)."""
-    raise Http404("hazard imports run synchronously; there are no stored import runs")
+def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """What the job page polls (``static/js/import-progress.js``)."""
+    return JsonResponse(jobs.progress_payload(_own_import(request, pk)))

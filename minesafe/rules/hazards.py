@@ -85,6 +85,7 @@ __all__ = [
     "period_key",
     "recurrence",
     "replay",
+    "within_closure_window",
 ]
 
 # --- decisions and versions ----------------------------------------------------------------
@@ -95,7 +96,7 @@ RULESET_VERSION = "hazards-2024.1"
 # replay() so that a stored Decision can be re-evaluated with the rule it was made under.
 RULE_VERSIONS: dict[str, str] = {
     "penalty_recommendation": "2024.1",
-    "closure_proposal": "2024.1",
+    "closure_proposal": "2026.1",
     "recurrence": "2024.1",
     "escalation_suggestion": "2024.1",
 }
@@ -392,15 +393,22 @@ def effective_deadline(original: date, extensions: Sequence[date]) -> date:
     return max((original, *extensions))
 
 
-def is_overdue(status: str, deadline: date | None, today: date) -> bool:
+def is_overdue(status: str, deadline: date | None, today: date, *, applied_on: date | None = None) -> bool:
     """True when a hazard is not closed and ``today`` is after its deadline (DOMAIN §10).
 
     The deadline day itself is not overdue; no deadline (not yet planned) is never overdue.
-    Raises ValueError for an unknown status.
+    ``applied_on``: the day the enterprise applied for close-out (销号), for a hazard awaiting
+    verification. An application made on or before the deadline stops the clock: the
+    rectification was reported done in time and the verification is the regulator's step
+    (MineSafe policy, DOMAIN §10 整改期限 is the enterprise's deadline; a late verification shows
+    as "awaiting verification", not as the enterprise's overdue). A rejected application restarts
+    the clock (the hazard is back under rectification). Raises ValueError for an unknown status.
     """
     if status not in HAZARD_TRANSITIONS:
         raise ValueError(f"unknown hazard status {status!r}")
-    return status != HAZARD_CLOSED and deadline is not None and today > deadline
+    if status == HAZARD_CLOSED or deadline is None or today <= deadline:
+        return False
+    return not (status == HAZARD_AWAITING_VERIFICATION and applied_on is not None and applied_on <= deadline)
 
 
 def overdue_days(deadline: date, today: date) -> int:
@@ -530,7 +538,14 @@ def penalty_recommendation(*, source: str, self_reported_with_rectification: boo
 # --- closure proposal: 3个月内2次 -----------------------------------------------------------
 
 # version -> (window in months, findings needed within the window)
-CLOSURE_WINDOWS: dict[str, tuple[int, int]] = {"2024.1": (3, 2)}
+CLOSURE_WINDOWS: dict[str, tuple[int, int]] = {"2024.1": (3, 2), "2026.1": (3, 2)}
+# Whether a finding on the day exactly N months after another is still "within N months".
+# 2024.1 said no (window end exclusive). 2026.1 counts the period as the Civil Code does: it starts
+# the day after the first finding (Art. 201) and its last day is the corresponding day of the last
+# month (Art. 202), so 2026-01-15 → 2026-04-15 is inside.
+CLOSURE_WINDOW_END_INCLUSIVE: dict[str, bool] = {"2024.1": False, "2026.1": True}
+_CITE_PERIOD = cite("民法典", "Art. 201–202", "按照月计算期间的，开始的当日不计入，自下一日开始计算；"
+                    "到期月的对应日为期间的最后一日（对应日不存在的，为月末日）[U] 据通行文本，未与官方文本核对")
 
 _CITE_CLOSURE = cite(
     "seed-004",
@@ -550,8 +565,10 @@ def add_months(d: date, n: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-def _closure_proposal_2024_1(found_dates: Sequence[date], *, producing: bool, today: date) -> Decision | None:
-    months, needed = CLOSURE_WINDOWS["2024.1"]
+def _closure_proposal(version: str, found_dates: Sequence[date], *, producing: bool, today: date
+                      ) -> Decision | None:
+    months, needed = CLOSURE_WINDOWS[version]
+    inclusive = CLOSURE_WINDOW_END_INCLUSIVE[version]  # names the end in the details
     dates = sorted(found_dates)
     future = [d for d in dates if d > today]
     if future:
@@ -561,7 +578,7 @@ def _closure_proposal_2024_1(found_dates: Sequence[date], *, producing: bool, to
     # The latest finding that completes a window, with every finding of the months before it.
     in_window: list[date] = []
     for j in range(len(dates) - 1, -1, -1):
-        in_window = [d for d in dates[: j + 1] if dates[j] < add_months(d, months)]
+        in_window = [d for d in dates[: j + 1] if within_closure_window(d, dates[j], version)]
         if len(in_window) >= needed:
             break
     else:
@@ -573,16 +590,38 @@ def _closure_proposal_2024_1(found_dates: Sequence[date], *, producing: bool, to
         f"该矿山自 {first} 起3个月内（至 {last}）{len(in_window)}次被发现重大事故隐患，且仍在生产，"
         "应依法提请县级以上地方人民政府予以关闭",
         "closure_proposal",
-        "2024.1",
+        version,
         _CITE_CLOSURE,
         {
             "window_start": first.isoformat(),
-            "window_end_exclusive": end.isoformat(),
+            # 2024.1: the first day outside; 2026.1: the last day inside (民法典 Art. 202)
+            ("window_end" if inclusive else "window_end_exclusive"): end.isoformat(),
             "found_in_window": [d.isoformat() for d in in_window],
             "months": months,
             "min_findings": needed,
         },
     )
+
+
+def _closure_proposal_2024_1(found_dates: Sequence[date], *, producing: bool, today: date) -> Decision | None:
+    return _closure_proposal("2024.1", found_dates, producing=producing, today=today)
+
+
+def _closure_proposal_2026_1(found_dates: Sequence[date], *, producing: bool, today: date) -> Decision | None:
+    decision = _closure_proposal("2026.1", found_dates, producing=producing, today=today)
+    if decision is None:
+        return None
+    return Decision(decision.code, decision.message, decision.rule, decision.rule_version, decision.citation,
+                    {**decision.details, "period_rule": str(_CITE_PERIOD)})
+
+
+def within_closure_window(earlier: date, later: date, version: str | None = None) -> bool:
+    """Whether a finding on ``later`` falls within the closure rule's months after one on ``earlier``
+    (``version`` defaults to the rule version in force; see :func:`closure_proposal`)."""
+    version = version or RULE_VERSIONS["closure_proposal"]
+    months, _needed = CLOSURE_WINDOWS[version]
+    end = add_months(earlier, months)
+    return earlier <= later and (later <= end if CLOSURE_WINDOW_END_INCLUSIVE[version] else later < end)
 
 
 def closure_proposal(found_dates: Sequence[date], *, producing: bool, today: date) -> Decision | None:
@@ -592,13 +631,17 @@ def closure_proposal(found_dates: Sequence[date], *, producing: bool, today: dat
     §2.2 (煤矿安全生产条例 Art. 70(2) [V] S1); also DOMAIN HM-5.
 
     ``found_dates`` are the found-on dates of the mine's confirmed major hazards, one per
-    hazard (two on the same day count twice). The window: two findings d1 ≤ d2 qualify when
-    ``d2 < add_months(d1, 3)`` — a finding exactly three calendar months later (2026-01-15 →
-    2026-04-15; 2025-11-30 → 2026-02-28, month-end clamped) is outside. ``producing`` = the mine
-    is still producing. Returns None when the rule does not fire; raises ValueError for a
-    found date after ``today``.
+    hazard (two on the same day count twice). The window (version 2026.1): two findings d1 ≤ d2
+    qualify when ``d2 <= add_months(d1, 3)`` — the period is counted as the Civil Code counts
+    periods in months (民法典 Art. 201–202: it starts the day after d1 and ends on the
+    corresponding day three months later, or that month's last day), so a finding exactly three
+    calendar months later (2026-01-15 → 2026-04-15; 2025-11-30 → 2026-02-28, month-end clamped) is
+    inside; version 2024.1 (replay only) held it outside. ``producing`` = the mine is producing
+    when the decision is made (the rule targets a mine that keeps producing; the input is stored
+    with the decision). Returns None when the rule does not fire; raises ValueError for a found
+    date after ``today``.
     """
-    return _closure_proposal_2024_1(found_dates, producing=producing, today=today)
+    return _closure_proposal_2026_1(found_dates, producing=producing, today=today)
 
 
 # --- recurrence: 屡改屡犯 -------------------------------------------------------------------
@@ -736,6 +779,7 @@ def notify_on_new_hazard() -> tuple[str, ...]:
 _IMPLEMENTATIONS: dict[tuple[str, str], Callable[..., Decision | None]] = {
     ("penalty_recommendation", "2024.1"): _penalty_recommendation_2024_1,
     ("closure_proposal", "2024.1"): _closure_proposal_2024_1,
+    ("closure_proposal", "2026.1"): _closure_proposal_2026_1,
     ("recurrence", "2024.1"): _recurrence_2024_1,
     ("escalation_suggestion", "2024.1"): _escalation_suggestion_2024_1,
 }

@@ -10,10 +10,12 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
+from minesafe.core.models import ImportJob
+from minesafe.hazards.io import SELF_CHECK_IMPORT_KIND
 from minesafe.testing.authz import BUSINESS, Route, r
 
-# Imports run synchronously, so import_job / import_progress name no stored run: a role holding
-# hazards.import gets 404 for any number, every other role 403 (kind "hazard_import" below).
+# An import run belongs to its uploader alone: every other role holding hazards.import gets 404,
+# roles without it 403 (kind "hazard_import" below).
 _ROUTES: dict[str, tuple[Route, list[Any]]] = {
     "hazards:ledger_export": (r(BUSINESS), []),
     "hazards:import": (r(BUSINESS), []),
@@ -36,5 +38,9 @@ UI_ROUTES: dict[str, Route] = {name: route for name, (route, args) in _ROUTES.it
 
 def objects(world: Any, kind: str | None, role: str) -> list[tuple[Any, bool]] | None:
     if kind == "hazard_import":
-        return [(1, False)]
+        runs = []
+        for owner in ("ent_principal", "county_leader"):
+            job = ImportJob.objects.create(kind=SELF_CHECK_IMPORT_KIND, actor=world.roles()[owner], filename="h.xlsx")
+            runs.append((job.pk, role == owner))
+        return runs
     return None

@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, include, path, reverse
 from openpyxl import Workbook, load_workbook
 
 from minesafe import urls as project_urls
-from minesafe.core.models import AuditEntry
+from minesafe.core.models import AuditEntry, ImportJob
 from minesafe.core.xlsx import SheetError
 from minesafe.hazards import services, views_io
 from minesafe.hazards.io import (
@@ -311,23 +311,30 @@ def _upload(data: bytes, name: str = "list.xlsx") -> io.BytesIO:
     return f
 
 
-def test_import_page_shows_row_errors_and_keeps_good_rows(world: World, client: Client, io_urls) -> None:
+def test_import_page_queues_a_job_that_shows_row_errors_and_keeps_good_rows(
+        world: World, client: Client, io_urls, settings, django_capture_on_commit_callbacks) -> None:
+    settings.IMPORT_RUN_INLINE = True
     client.force_login(world.county_inspector)
     url = reverse("hazards:import")
     page = client.get(url)
     assert page.status_code == 200
     assert reverse("hazards:import_template").encode() in page.content
     data = _sheet([_row(world), _row(world, **{"隐患描述": None})])
-    response = client.post(url, {"file": _upload(data)})
-    assert response.status_code == 200
-    result = response.context["result"]
-    assert (result.created, result.rejected_rows) == (1, [3])
-    body = response.content.decode()
-    assert 'id="import-errors"' in body and "隐患描述" in body
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"file": _upload(data)})
+    job = ImportJob.objects.get()
+    assert (job.kind, job.actor, job.filename) == ("hazards.self_check", world.county_inspector, "list.xlsx")
+    assert response.status_code == 302 and response["Location"] == reverse("hazards:import_job", args=[job.pk])
+    assert (job.status, job.created_count, job.rejected_rows, job.content) == ("done", 1, [3], None)
+    body = client.get(response["Location"]).content.decode()
+    assert 'id="import-errors"' in body and "隐患描述" in body and 'id="import-result"' in body
     assert Hazard.objects.count() == 1
+    assert "list.xlsx" in client.get(url).content.decode()  # listed under the user's recent imports
 
 
-def test_import_page_rejects_bad_uploads(world: World, client: Client, io_urls, settings) -> None:
+def test_import_page_rejects_bad_uploads(world: World, client: Client, io_urls, settings,
+                                         django_capture_on_commit_callbacks) -> None:
+    settings.IMPORT_RUN_INLINE = True
     client.force_login(world.county_inspector)
     url = reverse("hazards:import")
     response = client.post(url, {"file": _upload(b"a,b\n", "list.csv")})
@@ -335,10 +342,14 @@ def test_import_page_rejects_bad_uploads(world: World, client: Client, io_urls, 
     settings.IMPORT_MAX_BYTES = 1024
     response = client.post(url, {"file": _upload(b"x" * 2048)})
     assert response.context["form"].errors
+    assert not ImportJob.objects.exists()  # refused by the form: no job
     settings.IMPORT_MAX_BYTES = 10 * 1024 * 1024
-    response = client.post(url, {"file": _upload(b"PK\x03\x04garbage")})
-    assert response.context["result"] is None
-    assert "无法读取" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"file": _upload(b"PK\x03\x04garbage")})
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and "无法读取" in job.failure
+    body = client.get(response["Location"]).content.decode()
+    assert 'id="import-failure"' in body and "无法读取" in body and 'id="import-result"' not in body
     assert not Hazard.objects.exists()
 
 
@@ -348,7 +359,7 @@ def test_template_download_and_job_urls(world: World, client: Client, io_urls) -
     assert response.status_code == 200
     headers = [c.value for c in load_workbook(io.BytesIO(response.content)).worksheets[0][1]]
     assert "来源" not in headers
-    # no stored import runs: an allowed role gets 404, a role without the permission 403
+    # no such run: an allowed role gets 404, a role without the permission 403
     for name in ("hazards:import_job", "hazards:import_progress"):
         assert client.get(reverse(name, args=[1])).status_code == 404
     client.force_login(world.sec_admin)

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from minesafe.accounts.choices import Role
 from minesafe.core.errors import NotFound
-from minesafe.hazards import queries, services
+from minesafe.hazards import queries, services, tally
 from minesafe.hazards.models import Hazard
 from minesafe.registry.models import Mine
 from minesafe.testing.factories import World, mine, regulator, user
@@ -23,12 +23,14 @@ FIGURES = (*queries.ADDITIVE_KEYS, "zeroing_rate", "by_status", "by_source")
 
 def hazard(m: Mine, actor, *, found_on: dt.date, status: str = "registered", deadline: dt.date | None = None,
            closed_on: dt.date | None = None, listed: bool = False, source: str = "self_check") -> Hazard:
-    return Hazard.objects.create(
+    created = Hazard.objects.create(
         mine=m, source=source, standard_code="metal-ug-2022", category_code="metal-ug-2022.1",
         category_family="metal-ug-2022.1", description="未按设计形成两个独立安全出口", location="-120m 中段",
         found_on=found_on, found_by="检查组", status=status, deadline=deadline, closed_on=closed_on, listed=listed,
         registered_by=actor,
     )
+    tally.bump([(m.county_id, found_on, closed_on, 1)])  # as the services do
+    return created
 
 
 def figures(stats: dict[str, Any]) -> dict[str, Any]:

@@ -244,3 +244,58 @@ def test_requester_does_not_decide_its_own_extension(world: World) -> None:
         services.decide_extension(actor=world.county_leader, extension=ext, approve=True)
     services.decide_extension(actor=world.city_leader, extension=ext, approve=True)
     assert Hazard.objects.get(pk=hazard.pk).deadline == dt.date(2027, 3, 1)
+
+
+@pytest.mark.django_db
+def test_an_application_in_time_stops_the_overdue_clock(world: World) -> None:
+    """rules.is_overdue: applied on or before the deadline → not overdue while the regulator verifies;
+    a rejection restarts the clock; an approved extension can bring a late application in time."""
+    deadline = dt.date(2026, 11, 10)
+    in_time = services.start_rectification(actor=world.ent_principal, hazard=_register(world),
+                                           plan=_plan(deadline), today=dt.date(2026, 11, 3))
+    in_time = services.apply_for_closure(actor=world.ent_principal, hazard=in_time, note="已完成",
+                                         evidence=[_png()], today=deadline)
+    late = services.start_rectification(actor=world.ent_principal, hazard=_register(world),
+                                        plan=_plan(deadline), today=dt.date(2026, 11, 3))
+    late = services.apply_for_closure(actor=world.ent_principal, hazard=late, note="已完成", evidence=[_png()],
+                                      today=dt.date(2026, 11, 12))
+    assert (in_time.applied_on, in_time.deadline_met, late.deadline_met) == (deadline, True, False)
+    overdue = set(Hazard.objects.overdue(TODAY).values_list("pk", flat=True))
+    assert late.pk in overdue and in_time.pk not in overdue
+    assert not rules.is_overdue(in_time.status, in_time.deadline, TODAY, applied_on=in_time.applied_on)
+    in_time = services.reject_closure(actor=world.county_inspector, hazard=in_time, reason="坡度不符", today=TODAY)
+    assert (in_time.applied_on, in_time.deadline_met) == (None, False)
+    assert in_time.pk in set(Hazard.objects.overdue(TODAY).values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_an_extension_decided_while_awaiting_verification_recomputes_the_clock(world: World) -> None:
+    hazard = services.start_rectification(actor=world.ent_principal, hazard=_register(world),
+                                          plan=_plan(dt.date(2026, 11, 25)), today=dt.date(2026, 11, 3))
+    ext = services.request_extension(actor=world.ent_principal, hazard=hazard, requested=dt.date(2026, 12, 31),
+                                     reason="设备到货延迟", today=dt.date(2026, 11, 20))
+    hazard = services.apply_for_closure(actor=world.ent_principal, hazard=hazard, note="提前完成",
+                                        evidence=[_png()], today=dt.date(2026, 11, 27))
+    assert not hazard.deadline_met  # two days after the deadline then in force
+    services.decide_extension(actor=world.county_inspector, extension=ext, approve=True)
+    hazard.refresh_from_db()
+    assert (hazard.deadline, hazard.deadline_met) == (dt.date(2026, 12, 31), True)
+
+
+@pytest.mark.django_db
+def test_timeline_is_worded_in_the_readers_language(world: World) -> None:
+    from django.utils import translation
+
+    from minesafe.hazards.timeline import describe
+
+    hazard = services.start_rectification(actor=world.ent_principal, hazard=_register(world), plan=_plan(),
+                                          today=TODAY)
+    plan = hazard.events.get(kind="plan")
+    notice = hazard.events.get(kind="notification")
+    assert plan.message == "" and notice.message == ""  # codes and data only; nothing pre-worded
+    with translation.override("en"):
+        assert describe(plan) == "Five-in-place plan recorded; responsible: 王矿长; deadline 2026-12-31"
+        assert describe(notice).startswith("Notified: the enterprise's principal")
+    with translation.override("zh-hans"):
+        assert "2026-12-31" in describe(plan) and "王矿长" in describe(plan) and "Five" not in describe(plan)
+        assert describe(notice).startswith("已通知")

@@ -384,12 +384,15 @@ NOW = D(2026, 6, 30)
 @pytest.mark.parametrize(
     ("dates", "producing", "window"),
     [
-        pytest.param([D(2026, 1, 15), D(2026, 4, 14)], True, ("2026-01-15", "2026-04-15"), id="last-day-inside"),
-        pytest.param([D(2026, 1, 15), D(2026, 4, 15)], True, None, id="exactly-3-months-outside"),
-        pytest.param([D(2025, 11, 30), D(2026, 2, 27)], True, ("2025-11-30", "2026-02-28"), id="Nov30-Feb27-inside"),
-        pytest.param([D(2025, 11, 30), D(2026, 2, 28)], True, None, id="Nov30-Feb28-outside-clamped"),
-        pytest.param([D(2023, 11, 30), D(2024, 2, 28)], True, ("2023-11-30", "2024-02-29"), id="leap-Feb28-inside"),
-        pytest.param([D(2023, 11, 30), D(2024, 2, 29)], True, None, id="leap-Feb29-outside"),
+        pytest.param([D(2026, 1, 15), D(2026, 4, 14)], True, ("2026-01-15", "2026-04-15"), id="day-before-inside"),
+        pytest.param([D(2026, 1, 15), D(2026, 4, 15)], True, ("2026-01-15", "2026-04-15"),
+                     id="exactly-3-months-inside-civil-code"),
+        pytest.param([D(2026, 1, 15), D(2026, 4, 16)], True, None, id="day-after-outside"),
+        pytest.param([D(2025, 11, 30), D(2026, 2, 28)], True, ("2025-11-30", "2026-02-28"),
+                     id="Nov30-Feb28-inside-clamped"),
+        pytest.param([D(2025, 11, 30), D(2026, 3, 1)], True, None, id="Nov30-Mar1-outside"),
+        pytest.param([D(2023, 11, 30), D(2024, 2, 29)], True, ("2023-11-30", "2024-02-29"), id="leap-Feb29-inside"),
+        pytest.param([D(2023, 11, 30), D(2024, 3, 1)], True, None, id="leap-Mar1-outside"),
         pytest.param([D(2026, 3, 1), D(2026, 3, 1)], True, ("2026-03-01", "2026-06-01"), id="same-day-counts-twice"),
         pytest.param([D(2026, 1, 15), D(2026, 2, 1)], False, None, id="not-producing"),
         pytest.param([D(2026, 1, 15)], True, None, id="single-finding"),
@@ -413,7 +416,8 @@ def test_closure_proposal(dates: list[date], producing: bool, window: tuple[str,
         return
     assert decision is not None
     assert decision.code == "propose_closure"
-    assert (decision.details["window_start"], decision.details["window_end_exclusive"]) == window
+    assert (decision.details["window_start"], decision.details["window_end"]) == window
+    assert decision.rule_version == "2026.1" and "民法典" in decision.details["period_rule"]
     assert decision.citation.source == "seed-004" and decision.citation.section == "三(六)"
     assert "第26项" in decision.citation.note
     assert "关闭" in decision.message
@@ -434,6 +438,15 @@ def test_closure_rejects_future_dates() -> None:
 
 def test_closure_window_is_versioned() -> None:
     assert CLOSURE_WINDOWS[RULE_VERSIONS["closure_proposal"]] == (3, 2)
+
+
+def test_closure_version_2024_1_still_replays_with_its_exclusive_end() -> None:
+    """Decisions stored under 2024.1 replay as they were made: the day exactly 3 months on was outside."""
+    exact = {"found_dates": [D(2026, 1, 15), D(2026, 4, 15)], "producing": True, "today": NOW}
+    assert replay("closure_proposal", "2024.1", **exact) is None
+    assert replay("closure_proposal", "2026.1", **exact) is not None
+    inside = replay("closure_proposal", "2024.1", **{**exact, "found_dates": [D(2026, 1, 15), D(2026, 4, 14)]})
+    assert inside is not None and inside.details["window_end_exclusive"] == "2026-04-15"
 
 
 # --- recurrence 屡改屡犯 (seed-002 §五; seed-004 三(二) item 11) -----------------------------
@@ -629,3 +642,12 @@ def test_period_key(sector: str, d: date, key: str) -> None:
 )
 def test_missing_self_inspections(sector: str, done: set[str], start: date, today: date, missing: list[str]) -> None:
     assert missing_self_inspections(sector, done, start, today) == missing
+
+
+def test_is_overdue_stops_the_clock_for_an_application_in_time() -> None:
+    deadline, today = date(2026, 11, 10), date(2026, 11, 23)
+    assert is_overdue("awaiting_verification", deadline, today)  # when it applied is unknown
+    assert not is_overdue("awaiting_verification", deadline, today, applied_on=deadline)  # the deadline day
+    assert is_overdue("awaiting_verification", deadline, today, applied_on=date(2026, 11, 11))
+    assert is_overdue("rectifying", deadline, today, applied_on=deadline)  # only while awaiting verification
+    assert not is_overdue("awaiting_verification", deadline, deadline, applied_on=date(2026, 11, 11))
