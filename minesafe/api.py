@@ -8,6 +8,7 @@ from minesafe.accounts.api import router as accounts_router
 from minesafe.accounts.api_auth import BearerAuth, SessionUserAuth
 from minesafe.core.api import install_error_handlers
 from minesafe.hazards.api import router as hazards_router
+from minesafe.people.api import router as people_router
 from minesafe.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -22,3 +23,4 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", registry_router)
 api.add_router("/", hazards_router)
+api.add_router("/", people_router)

@@ -22,6 +22,15 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is false")
     SECRET_KEY = "insecure-development-key-only-for-DEBUG-true"  # noqa: S105 — never used with DEBUG off
+# Key for ID numbers at rest (people app): Fernet encryption and the HMAC blind index are derived
+# from it. Required when DEBUG is false; changing it makes stored ID numbers unreadable.
+PERSON_ID_KEY = env_secret("PERSON_ID_KEY")
+if not PERSON_ID_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("PERSON_ID_KEY (or PERSON_ID_KEY_FILE) must be set when DEBUG is false")
+    PERSON_ID_KEY = "insecure-development-person-id-key-only-for-DEBUG-or-tests"
+elif len(PERSON_ID_KEY) < 32:
+    raise ImproperlyConfigured("PERSON_ID_KEY must be at least 32 characters")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -36,6 +45,7 @@ INSTALLED_APPS = [
     "minesafe.accounts",
     "minesafe.registry",
     "minesafe.hazards",
+    "minesafe.people",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("minesafe.accounts.urls")),
     path("registry/", include("minesafe.registry.urls")),
     path("hazards/", include("minesafe.hazards.urls")),
+    path("people/", include("minesafe.people.urls")),
     path("", include("minesafe.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -33,6 +33,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "hazards.self_inspection": BUSINESS_ROLES,
     "hazards.export": BUSINESS_ROLES,
     "hazards.import": BUSINESS_ROLES,
+    # people and qualifications (人员资质): enterprises keep their own rosters, regulators read them
+    "people.view": BUSINESS_ROLES,
+    "people.manage": ENTERPRISE_ROLES,  # persons, posts, training sessions and drills of their own mines
+    "people.import": ENTERPRISE_ROLES,
+    "people.export": BUSINESS_ROLES,  # ID numbers are masked in every export
+    "people.recheck": BUSINESS_ROLES,  # recompute a mine's findings (derived data only)
+    # Full ID numbers: the employer's principal (responsible for its staff) and the inspectors who
+    # query certificates in the national system (特种作业人员证件查询); every reveal is audited.
+    "people.reveal_id": frozenset({Role.ENT_PRINCIPAL, Role.REG_INSPECTOR}),
     # own API tokens
     "accounts.own_tokens": BUSINESS_ROLES,
     # 三员分立: each admin role has one narrow duty
@@ -41,7 +50,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({Role.AUDIT_ADMIN}),
 }
 
-assert not any(PERMISSIONS[p] & ADMIN_ROLES for p in PERMISSIONS if p.startswith(("registry.", "hazards.")))
+assert not any(PERMISSIONS[p] & ADMIN_ROLES for p in PERMISSIONS if p.startswith(("registry.", "hazards.", "people.")))
 
 
 def has_perm(user: Any, perm: str) -> bool:

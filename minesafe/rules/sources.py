@@ -181,3 +181,18 @@ _HAZARD_DOCUMENTS = (
     Source("安监总管一〔2017〕98号", "金属非金属矿山重大生产安全事故隐患判定标准（试行）（2017年）", None),
 )
 SOURCES.update({s.id: s for s in _HAZARD_DOCUMENTS})
+
+# How periods are counted (the "within three months" of the closure rule).
+_LAW = (Source("民法典", "中华人民共和国民法典（2021年1月1日起施行）第二百零一条、第二百零二条（期间的计算）", None),)
+SOURCES.update({s.id: s for s in _LAW})
+
+
+# --- people and qualifications (added for people) -----------------------------------------
+# Content of 92号令 checked against an official summary is cited through DOMAIN §11; a direct
+# citation of these documents must carry an [U] note.
+_PEOPLE_DOCUMENTS = (
+    Source("GB 11643-1999", "公民身份号码", None),
+    Source("GB/T 2260", "中华人民共和国行政区划代码", None),
+    Source("安监总局令第92号", "煤矿安全培训规定（2018年3月1日起施行）", None),
+)
+SOURCES.update({s.id: s for s in _PEOPLE_DOCUMENTS})

@@ -16,6 +16,8 @@ ALLOWED = {
     "core": {"rules"},
     "accounts": {"core", "rules"},
     "registry": {"accounts", "core", "rules"},
+    "hazards": {"accounts", "core", "registry", "rules"},
+    "people": {"accounts", "core", "registry", "rules"},
 }
 
 
