@@ -10,6 +10,7 @@ from minesafe.core.api import install_error_handlers
 from minesafe.hazards.api import router as hazards_router
 from minesafe.people.api import router as people_router
 from minesafe.registry.api import router as registry_router
+from minesafe.tipoffs.api import router as tipoffs_router
 
 api = NinjaAPI(
     title="MineSafe API",
@@ -24,3 +25,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", registry_router)
 api.add_router("/", hazards_router)
 api.add_router("/", people_router)
+api.add_router("/", tipoffs_router)
