@@ -26,6 +26,7 @@ run: $(STAMP) messages
 	@$(DEV_ENV) $(BIN)/python manage.py demo --if-empty
 	@$(DEV_ENV) $(BIN)/python manage.py demo_hazards --if-empty
 	@$(DEV_ENV) $(BIN)/python manage.py demo_people --if-empty
+	@$(DEV_ENV) $(BIN)/python manage.py demo_tipoffs --if-empty
 	@$(DEV_ENV) $(BIN)/python manage.py demo_logins
 	@echo "Serving MineSafe at http://$(HOST):$(PORT)/"
 	@$(DEV_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
@@ -35,6 +36,7 @@ demo: $(STAMP) messages
 	@$(DEV_ENV) $(BIN)/python manage.py demo
 	@$(DEV_ENV) $(BIN)/python manage.py demo_hazards --if-empty
 	@$(DEV_ENV) $(BIN)/python manage.py demo_people --if-empty
+	@$(DEV_ENV) $(BIN)/python manage.py demo_tipoffs --if-empty
 
 # Debian's chromium for the browser smoke test (Playwright drives it; no browser download).
 browser:

@@ -42,6 +42,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Full ID numbers: the employer's principal (responsible for its staff) and the inspectors who
     # query certificates in the national system (特种作业人员证件查询); every reveal is audited.
     "people.reveal_id": frozenset({Role.ENT_PRINCIPAL, Role.REG_INSPECTOR}),
+    # public tip-offs (举报): regulators only — enterprises never see reports or reporters
+    "tipoffs.view": REGULATOR_ROLES,
+    "tipoffs.handle": REGULATOR_ROLES,  # accept/decline, assign, verify, handle, answer, merge, close
+    "tipoffs.reward": frozenset({Role.REG_LEADER}),  # decide the reward, record its payment
+    "tipoffs.extend": frozenset({Role.REG_LEADER}),  # approve a longer handling period (upper level only)
+    "tipoffs.reveal_reporter": frozenset({Role.REG_LEADER}),  # every reveal is audited
+    "tipoffs.export": REGULATOR_ROLES,
     # own API tokens
     "accounts.own_tokens": BUSINESS_ROLES,
     # 三员分立: each admin role has one narrow duty
@@ -50,7 +57,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({Role.AUDIT_ADMIN}),
 }
 
-assert not any(PERMISSIONS[p] & ADMIN_ROLES for p in PERMISSIONS if p.startswith(("registry.", "hazards.", "people.")))
+BUSINESS_PREFIXES = ("registry.", "hazards.", "people.", "tipoffs.")
+assert not any(PERMISSIONS[p] & ADMIN_ROLES for p in PERMISSIONS if p.startswith(BUSINESS_PREFIXES))
+assert not any(PERMISSIONS[p] & ENTERPRISE_ROLES for p in PERMISSIONS if p.startswith("tipoffs."))
 
 
 def has_perm(user: Any, perm: str) -> bool:

@@ -10,7 +10,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.pagination import LimitOffsetPagination
 from pydantic import ConfigDict
 
-from minesafe.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
+from minesafe.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, RateLimited
 
 __all__ = ["BoundedPagination", "StrictSchema", "install_error_handlers"]
 
@@ -55,6 +55,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NotFound)
     def _missing(request: HttpRequest, exc: NotFound) -> HttpResponse:
         return api.create_response(request, {"detail": "未找到"}, status=404)
+
+    @api.exception_handler(RateLimited)
+    def _limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        response = api.create_response(request, {"detail": str(exc), "retry_after": exc.retry_after}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(Conflict)
     def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from minesafe.rules import Verdict
 
-__all__ = ["Conflict", "DomainError", "FieldErrors", "NotFound", "PermissionDenied"]
+__all__ = ["Conflict", "DomainError", "FieldErrors", "NotFound", "PermissionDenied", "RateLimited"]
 
 
 class DomainError(Exception):
@@ -23,6 +23,15 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """Someone else changed the object first (compare-and-set failed, HTTP 409)."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts from one client; ``retry_after`` seconds until the next is accepted (HTTP 429).
+    ``str(exc)`` is the message for the user."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message)
 
 
 class FieldErrors(DomainError):

@@ -18,6 +18,7 @@ ALLOWED = {
     "registry": {"accounts", "core", "rules"},
     "hazards": {"accounts", "core", "registry", "rules"},
     "people": {"accounts", "core", "registry", "rules"},
+    "tipoffs": {"accounts", "core", "hazards", "registry", "rules"},
 }
 
 

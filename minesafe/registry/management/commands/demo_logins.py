@@ -46,3 +46,4 @@ class Command(BaseCommand):
         self.stdout.write(rule)
         for row in rows:
             self.stdout.write(" | ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
+        self.stdout.write(f"Public tip-off page (举报, no login): {DEMO_URL.rstrip('/')}/report/")
