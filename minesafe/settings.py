@@ -6,6 +6,7 @@ and `make test` set the development values explicitly. See .env.example for ever
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -22,15 +23,27 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is false")
     SECRET_KEY = "insecure-development-key-only-for-DEBUG-true"  # noqa: S105 — never used with DEBUG off
+
+
+def _data_key(name: str, development_default: str) -> str:
+    """A key for data at rest (``NAME`` or ``NAME_FILE``): required, at least 32 characters, when DEBUG
+    is false; a fixed development value otherwise. Changing it makes what it encrypted unreadable."""
+    value = env_secret(name)
+    if not value:
+        if not DEBUG:
+            raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set when DEBUG is false")
+        return development_default
+    if len(value) < 32:
+        raise ImproperlyConfigured(f"{name} must be at least 32 characters")
+    return value
+
+
 # Key for ID numbers at rest (people app): Fernet encryption and the HMAC blind index are derived
 # from it. Required when DEBUG is false; changing it makes stored ID numbers unreadable.
-PERSON_ID_KEY = env_secret("PERSON_ID_KEY")
-if not PERSON_ID_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("PERSON_ID_KEY (or PERSON_ID_KEY_FILE) must be set when DEBUG is false")
-    PERSON_ID_KEY = "insecure-development-person-id-key-only-for-DEBUG-or-tests"
-elif len(PERSON_ID_KEY) < 32:
-    raise ImproperlyConfigured("PERSON_ID_KEY must be at least 32 characters")
+PERSON_ID_KEY = _data_key("PERSON_ID_KEY", "insecure-development-person-id-key-only-for-DEBUG-or-tests")
+# Key for whistle-blowers' identity and contact details at rest (tip-offs), kept apart from
+# SECRET_KEY and PERSON_ID_KEY. Required when DEBUG is false; changing it makes them unreadable.
+REPORTER_KEY = _data_key("REPORTER_KEY", "insecure-development-reporter-key-only-for-DEBUG-or-tests")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -125,6 +138,13 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+# META name of the header in which the reverse proxy passes the client's address (e.g. HTTP_X_REAL_IP);
+# empty: REMOTE_ADDR. Used by minesafe.core.http.client_address (rate limits). Only behind a proxy
+# that overwrites the header, or clients choose their own address.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
+if CLIENT_IP_HEADER and not re.fullmatch(r"[A-Z][A-Z0-9_]*", CLIENT_IP_HEADER):
+    raise ImproperlyConfigured(
+        f"CLIENT_IP_HEADER must be a request.META name such as HTTP_X_REAL_IP, got {CLIENT_IP_HEADER!r}")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 

@@ -1,4 +1,4 @@
-"""Core models: the append-only, hash-chained audit log and background xlsx import runs."""
+"""Core models: the append-only, hash-chained audit log, background xlsx import runs and rate-limit hits."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["AuditChainHead", "AuditEntry", "ImportJob", "TimestampedModel"]
+__all__ = ["AuditChainHead", "AuditEntry", "ImportJob", "ThrottleHit", "TimestampedModel"]
 
 
 class TimestampedModel(models.Model):
@@ -151,3 +151,26 @@ class ImportJob(models.Model):
     @property
     def rejected_rows(self) -> list[int]:
         return sorted({e[0] for e in self.errors})
+
+
+class ThrottleHit(models.Model):
+    """One counted attempt (a public form submission, …) for rate limiting; see ``minesafe.core.throttle``.
+
+    ``key`` is an HMAC-SHA256 (hex) of the scope and the client key under a key derived from
+    ``SECRET_KEY``: the client's address itself is never stored. Rows older than two days are purged.
+    """
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # allowed() / retry_after(): the hits of one client in one scope within the window.
+            models.Index(fields=["scope", "key", "at"], name="core_throttle_lookup"),
+            # purge(): everything older than the cut-off.
+            models.Index(fields=["at"], name="core_throttle_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:12]}… {self.at:%Y-%m-%d %H:%M:%S}"

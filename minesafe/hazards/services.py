@@ -9,7 +9,6 @@ inputs (RuleDecision) so they can be replayed.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -22,9 +21,10 @@ from django.utils.translation import gettext as _
 
 from minesafe.accounts.models import User
 from minesafe.accounts.permissions import require
-from minesafe.core import audit
+from minesafe.core import audit, uploads
 from minesafe.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
 from minesafe.core.querysets import scope_of
+from minesafe.core.uploads import DOCUMENT_TYPES
 from minesafe.hazards import tally
 from minesafe.hazards.choices import EventKind, ExtensionStatus, HazardSource, HazardStatus, ProductionStop
 from minesafe.hazards.models import Evidence, Extension, Hazard, HazardEvent, Listing, RuleDecision, SelfInspection
@@ -38,12 +38,7 @@ __all__ = [
     "verify_closure",
 ]
 
-EVIDENCE_TYPES = {  # extension → (content type, leading bytes)
-    ".jpg": ("image/jpeg", b"\xff\xd8\xff"), ".jpeg": ("image/jpeg", b"\xff\xd8\xff"),
-    ".png": ("image/png", b"\x89PNG\r\n\x1a\n"), ".pdf": ("application/pdf", b"%PDF-"),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
-}
+EVIDENCE_TYPES = DOCUMENT_TYPES  # extension → (content type, leading bytes): JPG, PNG, PDF, DOCX, XLSX
 
 
 def _today() -> dt.date:
@@ -99,24 +94,9 @@ def _check_action(hazard: Hazard, action: str, today: dt.date, **facts: Any) -> 
 def check_upload(upload: UploadedFile) -> tuple[str, str, str]:
     """Type (extension and leading bytes) and size of an evidence file; returns (name, content type,
     sha256). Called for every file before any is stored, so a bad file leaves no good one behind."""
-    name = (upload.name or "").rsplit("/", 1)[-1][:255]
-    ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in EVIDENCE_TYPES:
-        raise FieldErrors.single("evidence", _("Allowed file types: JPG, PNG, PDF, DOCX, XLSX."))
-    if upload.size is None or upload.size > settings.EVIDENCE_MAX_BYTES:
-        raise FieldErrors.single("evidence", _("The file is larger than %(mb)d MB.")
-                                 % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)})
-    content_type, magic = EVIDENCE_TYPES[ext]
-    digest = hashlib.sha256()
-    head = b""
-    for chunk in upload.chunks():
-        if not head:
-            head = chunk[: len(magic)]
-        digest.update(chunk)
-    upload.seek(0)
-    if not head.startswith(magic):
-        raise FieldErrors.single("evidence", _("The file's content does not match its type."))
-    return name, content_type, digest.hexdigest()
+    checked = uploads.check_upload(upload, field="evidence", types=EVIDENCE_TYPES,
+                                   max_bytes=settings.EVIDENCE_MAX_BYTES)
+    return checked.name, checked.content_type, checked.sha256
 
 
 def store_evidence(*, actor: User, hazard: Hazard, upload: UploadedFile, purpose: str) -> Evidence:

@@ -28,6 +28,7 @@ from minesafe.accounts.permissions import has_perm
 from minesafe.accounts.queries import division_options
 from minesafe.core.errors import Conflict, FieldErrors
 from minesafe.core.forms import apply_field_errors
+from minesafe.core.links import links_for
 from minesafe.core.listing import Listing, apply_listing
 from minesafe.core.middleware import request_id_of
 from minesafe.core.querysets import code_prefix_q
@@ -237,6 +238,7 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
                      for listing in hazard.listings.select_related("listed_by")],
         "evidence": hazard.evidence.select_related("uploaded_by"),
         "decisions": hazard.decisions.all(), "events": events,
+        "related_links": links_for(user, hazard),
     })
 
 
