@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "minesafe.registry",
     "minesafe.hazards",
     "minesafe.people",
+    "minesafe.tipoffs",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,17 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000, minimum=1)
 # Run xlsx imports inside the request instead of a background thread (tests, single-threaded servers).
 IMPORT_RUN_INLINE = env_bool("IMPORT_RUN_INLINE", False)
+
+# Public tip-offs (举报). Deadlines: DOMAIN §6 (60 days to handle, ≤ 30 days extension, answer within 10
+# days of verification); accepting within 15 days is platform policy.
+TIPOFF_ACCEPT_DAYS = env_int("TIPOFF_ACCEPT_DAYS", 15, minimum=1)
+TIPOFF_HANDLING_DAYS = env_int("TIPOFF_HANDLING_DAYS", 60, minimum=1)
+TIPOFF_EXTENSION_MAX_DAYS = env_int("TIPOFF_EXTENSION_MAX_DAYS", 30, minimum=0)
+TIPOFF_ANSWER_DAYS = env_int("TIPOFF_ANSWER_DAYS", 10, minimum=1)
+TIPOFF_SUBMIT_PER_HOUR = env_int("TIPOFF_SUBMIT_PER_HOUR", 5, minimum=1)  # reports per client address
+TIPOFF_SUBMIT_PER_DAY = env_int("TIPOFF_SUBMIT_PER_DAY", 20, minimum=1)
+TIPOFF_LOOKUP_FAILURES = env_int("TIPOFF_LOOKUP_FAILURES", 10, minimum=1)  # wrong codes per 15 minutes
+TIPOFF_ATTACHMENT_MAX_BYTES = env_int("TIPOFF_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 LOGGING = {
     "version": 1,

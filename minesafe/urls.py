@@ -11,6 +11,8 @@ urlpatterns = [
     path("registry/", include("minesafe.registry.urls")),
     path("hazards/", include("minesafe.hazards.urls")),
     path("people/", include("minesafe.people.urls")),
+    path("tipoffs/", include("minesafe.tipoffs.urls")),
+    path("report/", include("minesafe.tipoffs.urls_public")),
     path("", include("minesafe.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -327,7 +327,7 @@ def _check(tipoff: Tipoff, action: str) -> None:
 def _locked(actor: User, tipoff: Tipoff, perm: str, action: str) -> Tipoff:
     """Permission and scope, then the row locked and its state checked (call inside transaction.atomic)."""
     require(actor, perm, tipoff)
-    locked = Tipoff.objects.select_for_update().select_related("mine", "division").get(pk=tipoff.pk)
+    locked = Tipoff.objects.select_for_update(of=("self",)).select_related("mine", "division").get(pk=tipoff.pk)
     _check(locked, action)
     return locked
 
