@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from minesafe.accounts.models import User
-from minesafe.hazards.models import Hazard, HazardEvent
+from minesafe.hazards.models import HazardEvent
 from minesafe.registry.demo import COUNTY_CODE
 from minesafe.registry.models import Mine
 from minesafe.rules.hazard_standards import standard_for
@@ -95,6 +95,8 @@ def _walk(t: Tipoff, stage: str, received: dt.date, users: dict[str, User], rng:
     if stage in ("verifying", "verifying_late"):
         return t
     verified = min(today, accepted + dt.timedelta(days=rng.randint(5, 40)))
+    if stage == "verified":  # awaiting the answer, within its 10 days
+        verified = max(accepted, today - dt.timedelta(days=rng.randint(0, 8)))
     true = stage not in ("false", "closed_false")
     findings = ("现场核查属实，已固定证据。" if true else "现场核查未发现所反映问题，相关记录正常。")
     t = services.verify(actor=inspector, tipoff=t, verified_true=true, findings=findings, today=verified)
@@ -172,6 +174,8 @@ def build_tipoffs_demo(*, seed: int = 2024, today: dt.date | None = None) -> dic
             elif late:
                 received = today - dt.timedelta(days=rng.randint(20, 30) if stage == "received_late"
                                                 else rng.randint(75, 85))
+            elif stage in ("accepted", "verifying", "verified"):
+                received = today - dt.timedelta(days=rng.randint(15, 45))  # still within the 60 days
             else:
                 received = today - dt.timedelta(days=rng.randint(20, 350))
             category = rng.choice(tuple(_TEXTS))
@@ -206,5 +210,5 @@ def build_tipoffs_demo(*, seed: int = 2024, today: dt.date | None = None) -> dic
             _backdate(t, received)
             counts[stage] = counts.get(stage, 0) + 1
     counts["total"] = Tipoff.objects.count()
-    counts["hazards"] = Hazard.objects.filter(source="tip_off").count()
+    counts["hazards"] = Tipoff.objects.filter(hazard__isnull=False).count()
     return counts

@@ -230,3 +230,17 @@ def monthly_series(level: KpiLevel, today: dt.date, months: int = 12) -> dict[st
             if i is not None and done <= today:
                 disposed[i] += 1
     return {"months": starts, "received": received, "disposed": disposed}
+
+
+MERGE_WINDOW = dt.timedelta(days=180)
+
+
+def merge_candidates(user: Any, tipoff: Tipoff, limit: int = 10) -> list[Tipoff]:
+    """Other reports the user can see about the same mine (or, for a described mine, the same county)
+    received within 180 days of this one and still open: the likely duplicates to merge, earliest first."""
+    same = Q(mine_id=tipoff.mine_id) if tipoff.mine_id else Q(mine__isnull=True, division_id=tipoff.division_id)
+    return list(Tipoff.objects.visible_to(user).filter(same)
+                .filter(received_at__gte=tipoff.received_at - MERGE_WINDOW,
+                        received_at__lte=tipoff.received_at + MERGE_WINDOW)
+                .exclude(pk=tipoff.pk).exclude(status__in=("closed", "merged", "declined"))
+                .order_by("received_at", "pk")[:limit])

@@ -340,7 +340,11 @@ def _render_detail(request: HttpRequest, t: Tipoff, bound: dict[str, ActionForm]
     merged_into = visible.filter(pk=t.merged_into_id).first() if t.merged_into_id else None
     duplicates = [{"t": d, "code": services.format_code(d.receipt_code)}
                   for d in visible.filter(merged_into=t).order_by("received_at", "pk")]
+    candidates = [] if t.status in ("closed", "merged", "declined") else [
+        {"t": c, "code": services.format_code(c.receipt_code), "earlier": (c.received_at, c.pk) < (t.received_at, t.pk)}
+        for c in queries.merge_candidates(user, t)]
     return render(request, "tipoffs/tipoff_detail.html", {
+        "candidates": candidates,
         "t": t, "code": services.format_code(t.receipt_code), "today": today, "colours": STATUS_COLOURS,
         "flags": [str(OVERDUE_TEXT[f]) for f in sorted(flags)], "deadlines": _deadlines(t, flags),
         "attachments": t.attachments.select_related("uploaded_by"), "events": events, "forms": forms,

@@ -246,3 +246,21 @@ def test_kpi_page_within_query_budget(world: World, register: dict, django_asser
     client.force_login(world.city_leader)
     with django_assert_max_num_queries(10):
         assert client.get(reverse("tipoffs:kpi"), {"division": "210323"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_merge_candidates_are_open_reports_about_the_same_mine(world: World) -> None:
+    first = _received(_submit(world.mine_a), 30)
+    later = _submit(world.mine_a)
+    old = _received(_submit(world.mine_a), 400)  # outside the 180-day window
+    closed = _submit(world.mine_a)
+    services.decline(actor=world.county_leader, tipoff=closed, reason="不属于监管范围")
+    _submit(world.mine_b)  # another mine
+    assert queries.merge_candidates(world.county_leader, later) == [first]
+    assert queries.merge_candidates(world.county_leader, first) == [later]
+    assert old not in queries.merge_candidates(world.county_leader, first)
+    assert queries.merge_candidates(world.other_county_inspector, later) == []  # out of scope
+    page = Client()
+    page.force_login(world.county_leader)
+    body = page.get(reverse("tipoffs:detail", args=[later.pk])).content.decode()
+    assert services.format_code(first.receipt_code) in body and "先收到" in body
