@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "minesafe.hazards",
     "minesafe.people",
     "minesafe.tipoffs",
+    "minesafe.monitoring",
 ]
 
 MIDDLEWARE = [

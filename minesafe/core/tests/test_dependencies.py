@@ -19,6 +19,7 @@ ALLOWED = {
     "hazards": {"accounts", "core", "registry", "rules"},
     "people": {"accounts", "core", "registry", "rules"},
     "tipoffs": {"accounts", "core", "hazards", "registry", "rules"},
+    "monitoring": {"accounts", "core", "hazards", "registry", "rules"},
 }
 
 
