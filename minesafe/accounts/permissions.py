@@ -49,6 +49,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tipoffs.extend": frozenset({Role.REG_LEADER}),  # approve a longer handling period (upper level only)
     "tipoffs.reveal_reporter": frozenset({Role.REG_LEADER}),  # every reveal is audited
     "tipoffs.export": REGULATOR_ROLES,
+    # monitoring and early warning (监测预警): enterprises keep their sensors, everyone in scope sees alarms
+    "monitoring.view": BUSINESS_ROLES,
+    "monitoring.manage_sensors": ENTERPRISE_ROLES,  # sensors, thresholds and gateways of their own mines
+    "monitoring.handle_alarms": BUSINESS_ROLES,  # acknowledge, assign, clear, comment
+    "monitoring.confirm_hazard": REGULATOR_ROLES,  # 瓦斯超限作业 candidate → hazard ledger
+    "monitoring.decide_flags": REGULATOR_ROLES,  # confirm or dismiss suspected falsification
     # own API tokens
     "accounts.own_tokens": BUSINESS_ROLES,
     # 三员分立: each admin role has one narrow duty
@@ -57,7 +63,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({Role.AUDIT_ADMIN}),
 }
 
-BUSINESS_PREFIXES = ("registry.", "hazards.", "people.", "tipoffs.")
+BUSINESS_PREFIXES = ("registry.", "hazards.", "people.", "tipoffs.", "monitoring.")
 assert not any(PERMISSIONS[p] & ADMIN_ROLES for p in PERMISSIONS if p.startswith(BUSINESS_PREFIXES))
 assert not any(PERMISSIONS[p] & ENTERPRISE_ROLES for p in PERMISSIONS if p.startswith("tipoffs."))
 
