@@ -8,6 +8,7 @@ from minesafe.accounts.api import router as accounts_router
 from minesafe.accounts.api_auth import BearerAuth, SessionUserAuth
 from minesafe.core.api import install_error_handlers
 from minesafe.hazards.api import router as hazards_router
+from minesafe.monitoring.api import router as monitoring_router
 from minesafe.people.api import router as people_router
 from minesafe.registry.api import router as registry_router
 from minesafe.tipoffs.api import router as tipoffs_router
@@ -26,3 +27,4 @@ api.add_router("/", registry_router)
 api.add_router("/", hazards_router)
 api.add_router("/", people_router)
 api.add_router("/", tipoffs_router)
+api.add_router("/", monitoring_router)

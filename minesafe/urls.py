@@ -13,6 +13,7 @@ urlpatterns = [
     path("people/", include("minesafe.people.urls")),
     path("tipoffs/", include("minesafe.tipoffs.urls")),
     path("report/", include("minesafe.tipoffs.urls_public")),
+    path("monitoring/", include("minesafe.monitoring.urls")),
     path("", include("minesafe.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -1,0 +1,5 @@
+"""Monitoring API: alarms (mounted by minesafe/monitoring/api.py)."""
+
+from ninja import Router
+
+router = Router(tags=["monitoring"])

@@ -1,0 +1,5 @@
+"""Monitoring routes: ingest (included by minesafe/monitoring/urls.py)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
