@@ -82,6 +82,9 @@ def ensure(connection: Any, today: dt.date | None = None, back: int = 3, ahead: 
     today = today or dt.date.today()
     created = []
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # One caller at a time (the ingest worker at start and the cron job may overlap): without the
+        # lock the second CREATE TABLE of the same month fails.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [TABLE])
         cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE %s", [f"{TABLE}_2%"])
         existing = {row[0] for row in cursor.fetchall()}
         for offset in range(-back, ahead + 1):

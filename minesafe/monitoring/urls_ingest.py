@@ -1,5 +1,9 @@
 """Monitoring routes: ingest (included by minesafe/monitoring/urls.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from minesafe.monitoring import views_ingest
+
+urlpatterns: list[URLPattern] = [
+    path("ingest/readings/", views_ingest.ingest_readings, name="ingest_http"),
+]
