@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from minesafe.accounts.choices import Role
 from minesafe.accounts.models import User
 from minesafe.accounts.permissions import has_perm, require
 from minesafe.core.api import BoundedPagination, StrictSchema
@@ -478,6 +479,8 @@ def _allowed_actions(user: User, tipoff: Tipoff) -> list[str]:
             continue
         if name == "extend" and len(scope_of(user).division_prefix) >= len(tipoff.division_id):
             continue  # approved by a leader above the handling county
+        if name == "verify" and tipoff.assignee_id != user.pk and user.role != Role.REG_LEADER:
+            continue  # recorded by the assigned verifier or a leader (services.verify)
         if action is None:
             if tipoff.status not in (TipoffStatus.CLOSED, TipoffStatus.MERGED, TipoffStatus.DECLINED):
                 names.append(name)
@@ -538,7 +541,7 @@ def list_tipoffs(request: HttpRequest, filters: Query[TipoffFilters]) -> Any:
         if value is not None:
             qs = qs.filter(**{f: value})
     if filters.county:
-        qs = qs.filter(code_prefix_q("division_id", filters.county))
+        qs = qs.filter(code_prefix_q("division__code", filters.county))  # division_id takes no startswith ("99…")
     if filters.overdue is not None:
         overdue = Tipoff.objects.overdue_q(_today())
         qs = qs.filter(overdue) if filters.overdue else qs.exclude(overdue)
@@ -559,7 +562,7 @@ def tipoff_kpi(request: HttpRequest, filters: Query[KpiFilters]) -> dict[str, An
     start = filters.start or today.replace(month=1, day=1)
     end = filters.end or today
     if start > end:
-        raise FieldErrors.single("end", _("The end date is before the start date."))
+        raise FieldErrors.single("end", _("The last day of the period is before its first day."))
     level = queries.kpi_level(request.auth, filters.division)
     rows = queries.kpi_rows(level, start, end, today)
     return {"division": level.division.code, "division_name": str(level.division), "child_level": level.child_level,

@@ -98,8 +98,15 @@ def kpi_level(user: Any, division_code: str | None = None) -> KpiLevel:
     return KpiLevel(division, child_level, child_length, tuple(path), tipoffs)
 
 
+# Days outside these are clamped: the local midnights of 0001-01-01 and 9999-12-31 + 1 day do not exist
+# in UTC (OverflowError on a ?received_from=0001-01-01 or ?to=9999-12-31); no report is that old or new.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 30)
+
+
 def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start 00:00, the day after end 00:00) in the current time zone, for ``received_at``."""
+    """[start 00:00, the day after end 00:00) in the current time zone, for ``received_at`` (days
+    clamped to [FIRST_DAY, LAST_DAY])."""
+    start, end = min(max(start, FIRST_DAY), LAST_DAY), min(max(end, FIRST_DAY), LAST_DAY)
     tz = timezone.get_current_timezone()
     return (dt.datetime.combine(start, dt.time.min, tzinfo=tz),
             dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))

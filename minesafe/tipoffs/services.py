@@ -423,6 +423,9 @@ def identify_mine(*, actor: User, tipoff: Tipoff, mine: Mine, request_id: str = 
         tipoff = Tipoff.objects.select_for_update().get(pk=tipoff.pk)
         if tipoff.status in (TipoffStatus.CLOSED, TipoffStatus.MERGED, TipoffStatus.DECLINED):
             raise FieldErrors.single("mine", _("The report is no longer open."))
+        if tipoff.hazard_id is not None and tipoff.mine_id != mine.pk:  # the ledger entry is of the old mine
+            raise FieldErrors.single("mine", _("The report is linked to a hazard-ledger entry of its mine; the "
+                                               "mine can no longer be changed."))
         before = _snapshot(tipoff)
         Tipoff.objects.filter(pk=tipoff.pk).update(mine=mine, division=mine.county_id, updated_at=timezone.now())
         tipoff.mine, tipoff.division_id = mine, mine.county_id

@@ -51,6 +51,7 @@ OVERDUE_TEXT = {
     rules.OVERDUE_HANDLE: gettext_lazy("Handling overdue"),
     rules.OVERDUE_ANSWER: gettext_lazy("Answer overdue"),
 }
+CHANNEL_TEXT = {"web": gettext_lazy("Web page"), "api": gettext_lazy("API")}  # Tipoff.channel
 
 
 def _today() -> dt.date:
@@ -116,7 +117,7 @@ def tipoff_listing(request: HttpRequest, *, paginate: bool = True) -> Listing:
     division = request.GET.get("division", "").strip()[:12]
     if division:
         extra["division"] = division
-        qs = qs.filter(code_prefix_q("division_id", division)) if division.isascii() and division.isdigit() \
+        qs = qs.filter(code_prefix_q("division__code", division)) if division.isascii() and division.isdigit() \
             else qs.none()
     if request.GET.get("overdue") == "yes":
         extra["overdue"] = "yes"
@@ -259,7 +260,7 @@ def _build_form(name: str, user: Any, t: Tipoff, data: Any = None) -> ActionForm
 
 
 REWARD_DETAIL_LABELS = {
-    "category": gettext_lazy("Category"), "verified_true": gettext_lazy("Found true"),
+    "category": gettext_lazy("Tip-off category"), "verified_true": gettext_lazy("Found true"),
     "first_reporter": gettext_lazy("First reporter of the matter"), "fine_amount": gettext_lazy("Fine (yuan)"),
     "accident_grade": gettext_lazy("Accident grade"), "concealed_deaths": gettext_lazy("Concealed deaths"),
     "decided_on": gettext_lazy("Decided on"), "schedule_version": gettext_lazy("Reward schedule"),
@@ -346,6 +347,7 @@ def _render_detail(request: HttpRequest, t: Tipoff, bound: dict[str, ActionForm]
     return render(request, "tipoffs/tipoff_detail.html", {
         "candidates": candidates,
         "t": t, "code": services.format_code(t.receipt_code), "today": today, "colours": STATUS_COLOURS,
+        "channel": CHANNEL_TEXT.get(t.channel, t.channel),
         "flags": [str(OVERDUE_TEXT[f]) for f in sorted(flags)], "deadlines": _deadlines(t, flags),
         "attachments": t.attachments.select_related("uploaded_by"), "events": events, "forms": forms,
         "merged_into": merged_into,

@@ -241,8 +241,21 @@ def public_timeline(tipoff: Tipoff, kinds: frozenset[str]) -> list[dict[str, Any
     return rows
 
 
+def _final_primary(tipoff: Tipoff) -> Tipoff | None:
+    """The report a merged report's matter is handled in: the one it was merged into, or further along
+    when that one was itself merged later (as the API's lookup does)."""
+    if tipoff.status != TipoffStatus.MERGED or tipoff.merged_into is None:
+        return None
+    primary = tipoff.merged_into
+    for _hop in range(10):
+        if primary.merged_into_id is None:
+            break
+        primary = primary.merged_into
+    return primary
+
+
 def _report_context(tipoff: Tipoff) -> dict[str, Any]:
-    primary = tipoff.merged_into if tipoff.status == TipoffStatus.MERGED else None
+    primary = _final_primary(tipoff)
     can_add = rules.Action.ADD_INFORMATION in rules.allowed_actions(tipoff.status,
                                                                     verified_true=tipoff.verified_true)
     return {
