@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minesafe.rules import tipoffs as rules
 
@@ -25,7 +26,7 @@ class TipoffStatus(models.TextChoices):
     HANDLED = rules.Status.HANDLED.value, _("Handled")
     ANSWERED = rules.Status.ANSWERED.value, _("Answered")
     REWARD_DECIDED = rules.Status.REWARD_DECIDED.value, _("Reward decided")
-    CLOSED = rules.Status.CLOSED.value, _("Closed")
+    CLOSED = rules.Status.CLOSED.value, pgettext_lazy("tip-off status", "Closed")
     MERGED = rules.Status.MERGED.value, _("Merged")
 
 
@@ -46,7 +47,7 @@ PUBLIC_STATUS = {
     TipoffStatus.HANDLED: _("Handled, answer being prepared"),
     TipoffStatus.ANSWERED: _("Answered"),
     TipoffStatus.REWARD_DECIDED: _("Answered, reward decided"),
-    TipoffStatus.CLOSED: _("Closed"),
+    TipoffStatus.CLOSED: pgettext_lazy("tip-off status", "Closed"),
     TipoffStatus.MERGED: _("Merged with an earlier report of the same matter"),
 }
 
@@ -68,7 +69,7 @@ class EventKind(models.TextChoices):
     ANSWERED = "answered", _("Answer to the reporter")
     REWARD = "reward", _("Reward decided")
     PAID = "paid", _("Reward paid")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("tip-off status", "Closed")
     MERGED = "merged", _("Merged")
     EXTENDED = "extended", _("Handling period extended")
     INFORMATION = "information", _("Additional information from the reporter")
