@@ -193,6 +193,26 @@ TIPOFF_SUBMIT_PER_DAY = env_int("TIPOFF_SUBMIT_PER_DAY", 20, minimum=1)
 TIPOFF_LOOKUP_FAILURES = env_int("TIPOFF_LOOKUP_FAILURES", 10, minimum=1)  # wrong codes per 15 minutes
 TIPOFF_ATTACHMENT_MAX_BYTES = env_int("TIPOFF_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
+# Monitoring and early warning. The MQTT ingest worker (manage.py monitoring_ingest) subscribes to
+# <topic root>/<mine id>/readings with QoS 1 on a persistent session named by the client id.
+MONITORING_MQTT_HOST = env_str("MONITORING_MQTT_HOST", "127.0.0.1")
+MONITORING_MQTT_PORT = env_int("MONITORING_MQTT_PORT", 1883, minimum=1)
+MONITORING_MQTT_USERNAME = env_str("MONITORING_MQTT_USERNAME", "")
+MONITORING_MQTT_PASSWORD = env_secret("MONITORING_MQTT_PASSWORD")
+MONITORING_MQTT_TLS = env_bool("MONITORING_MQTT_TLS", False)
+MONITORING_MQTT_CA_FILE = env_str("MONITORING_MQTT_CA_FILE", "")
+MONITORING_MQTT_CLIENT_ID = env_str("MONITORING_MQTT_CLIENT_ID", "minesafe-ingest")
+MONITORING_MQTT_TOPIC_ROOT = env_str("MONITORING_MQTT_TOPIC_ROOT", "minesafe")
+MONITORING_MQTT_BATCH_READINGS = env_int("MONITORING_MQTT_BATCH_READINGS", 5000, minimum=1)
+MONITORING_MQTT_BATCH_MS = env_int("MONITORING_MQTT_BATCH_MS", 200, minimum=1)
+MONITORING_HTTP_MAX_BYTES = env_int("MONITORING_HTTP_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+MONITORING_MAX_FUTURE_SECONDS = env_int("MONITORING_MAX_FUTURE_SECONDS", 300, minimum=0)
+# Electricity above this (in the sensor's unit) at a halted mine counts as "in use" (明停暗开); site-specific [U].
+MONITORING_IDLE_POWER = float(env_str("MONITORING_IDLE_POWER", "5.0"))
+# PostgreSQL only: the engine leaves readings younger than this alone (seq is assigned before commit).
+MONITORING_ENGINE_LAG_MS = env_int("MONITORING_ENGINE_LAG_MS", 500, minimum=0)
+MONITORING_FALSIFICATION_STEP = env_int("MONITORING_FALSIFICATION_STEP", 10, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
