@@ -27,9 +27,13 @@ run: $(STAMP) messages
 	@$(DEV_ENV) $(BIN)/python manage.py demo_hazards --if-empty
 	@$(DEV_ENV) $(BIN)/python manage.py demo_people --if-empty
 	@$(DEV_ENV) $(BIN)/python manage.py demo_tipoffs --if-empty
+	@$(DEV_ENV) $(BIN)/python manage.py demo_monitoring --if-empty
 	@$(DEV_ENV) $(BIN)/python manage.py demo_logins
-	@echo "Serving MineSafe at http://$(HOST):$(PORT)/"
-	@$(DEV_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+	@echo "Serving MineSafe at http://$(HOST):$(PORT)/ (with a live simulated monitoring feed and the alarm engine)"
+	@$(DEV_ENV) $(BIN)/python manage.py simulate --live --via direct --rate 200 & feed=$$!; \
+	$(DEV_ENV) $(BIN)/python manage.py monitoring_engine & engine=$$!; \
+	trap 'kill $$feed $$engine 2>/dev/null; wait $$feed $$engine 2>/dev/null' EXIT INT TERM; \
+	$(DEV_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 demo: $(STAMP) messages
 	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -65,6 +69,12 @@ bench: $(STAMP)
 .PHONY: bench-hazards
 bench-hazards: $(STAMP)
 	$(BIN)/python bench/hazards.py $(BENCH_HAZARDS_ARGS)
+
+# Monitoring (issue 6): engine vs naive throughput, then MQTT publish → alarm stored latency on PostgreSQL
+# (BENCH_DATABASE_URL) with the broker at 127.0.0.1:1883. BENCH_MONITORING_ARGS="--quick" for a short run.
+.PHONY: bench-monitoring
+bench-monitoring: $(STAMP)
+	$(BIN)/python bench/monitoring.py $(BENCH_MONITORING_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache

@@ -139,10 +139,17 @@ class FeedStats:
     sent: int = 0  # readings handed to the sink
     stored: int = 0  # as reported back (direct, HTTP); MQTT: published and acknowledged by the broker
     duplicates: int = 0
-    rejected: int = 0
+    rejected: int = 0  # refused by the platform (unknown point, bad value)
+    failed: int = 0  # not delivered: database or server error, HTTP error status
     messages: int = 0  # MQTT messages / HTTP requests / store calls
     behind: float = 0.0  # the largest delay of a send behind its readings' time (s)
     errors: list[str] = field(default_factory=list)
+
+
+def _note(stats: FeedStats, error: str) -> None:
+    if len(stats.errors) < 20:
+        stats.errors.append(error)
+    log.warning("simulated feed: %s", error)
 
 
 @dataclass(frozen=True)
@@ -187,13 +194,22 @@ class DirectSink:
         partitions.ensure(connection)
 
     def send(self, batch: Batch, stats: FeedStats) -> None:
+        from django.db import DatabaseError, close_old_connections
+
         from minesafe.monitoring import ingest
 
         us = (batch.ts * 1_000_000).tolist()
         rows = list(zip(batch.sensor.tolist(), us, batch.value.tolist(), batch.status.tolist(), strict=True))
         for start in range(0, len(rows), SEND_BATCH):
-            result = ingest.store(rows[start:start + SEND_BATCH])
+            chunk = rows[start:start + SEND_BATCH]
             stats.messages += 1
+            try:
+                result = ingest.store(chunk)
+            except DatabaseError as exc:  # e.g. SQLite busy past its timeout: drop this chunk, keep feeding
+                stats.failed += len(chunk)
+                _note(stats, f"store failed: {exc}")
+                close_old_connections()
+                continue
             stats.stored += result.stored
             stats.duplicates += result.duplicates
             stats.rejected += len(result.rejected)
@@ -257,7 +273,8 @@ class MqttSink:
                 break
         self._settle(stats)
         if self._pending:
-            stats.errors.append(f"{sum(n for _i, n in self._pending)} readings not acknowledged by the broker")
+            stats.failed += sum(n for _i, n in self._pending)
+            _note(stats, f"{sum(n for _i, n in self._pending)} readings not acknowledged by the broker")
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -309,14 +326,19 @@ class HttpSink:
                 continue
             records = _records(batch, rows)
             for start in range(0, len(records), SEND_BATCH):
-                body = "\n".join(json.dumps(r, separators=(",", ":")) for r in records[start:start + SEND_BATCH])
-                status, answer = self.transport(self.PATH, body.encode(), {
-                    "Authorization": f"Gateway {token}", "Content-Type": "application/x-ndjson"})
+                part = records[start:start + SEND_BATCH]
+                body = "\n".join(json.dumps(r, separators=(",", ":")) for r in part)
                 stats.messages += 1
+                try:
+                    status, answer = self.transport(self.PATH, body.encode(), {
+                        "Authorization": f"Gateway {token}", "Content-Type": "application/x-ndjson"})
+                except OSError as exc:  # the server is down or restarting: these readings are lost, go on
+                    stats.failed += len(part)
+                    _note(stats, f"mine {mine_id}: {exc}")
+                    continue
                 if status != 200:
-                    stats.rejected += len(records[start:start + SEND_BATCH])
-                    if len(stats.errors) < 20:
-                        stats.errors.append(f"mine {mine_id}: HTTP {status} {answer.get('detail', '')}")
+                    stats.failed += len(part)
+                    _note(stats, f"mine {mine_id}: HTTP {status} {answer.get('detail', '')}")
                     continue
                 stats.stored += int(answer.get("stored", 0))
                 stats.duplicates += int(answer.get("duplicates", 0))

@@ -122,7 +122,8 @@ class Command(BaseCommand):
         done = "acknowledged by the broker" if via == "mqtt" else "stored"
         return (f"{'sent' if final else 'so far'} {stats.sent:,} readings in {stats.messages:,} "
                 f"{'messages' if via == 'mqtt' else 'requests' if via == 'http' else 'transactions'}: "
-                f"{stats.stored:,} {done}, {stats.duplicates:,} duplicates, {stats.rejected:,} rejected; "
+                f"{stats.stored:,} {done}, {stats.duplicates:,} duplicates, {stats.rejected:,} rejected, "
+                f"{stats.failed:,} not delivered; "
                 f"at most {stats.behind:.1f} s behind")
 
     def _report(self, stats: live.FeedStats) -> None:
