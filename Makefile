@@ -41,6 +41,7 @@ demo: $(STAMP) messages
 	@$(DEV_ENV) $(BIN)/python manage.py demo_hazards --if-empty
 	@$(DEV_ENV) $(BIN)/python manage.py demo_people --if-empty
 	@$(DEV_ENV) $(BIN)/python manage.py demo_tipoffs --if-empty
+	@$(DEV_ENV) $(BIN)/python manage.py demo_monitoring --if-empty
 
 # Debian's chromium for the browser smoke test (Playwright drives it; no browser download).
 browser:
