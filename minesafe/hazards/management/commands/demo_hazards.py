@@ -9,36 +9,27 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from minesafe.core.management.demo import DemoCommand
 from minesafe.hazards.demo import DEFAULT_HAZARDS, build_hazard_demo, hazard_demo_blocker
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
+    title = "Demo hazard ledger"
+    exists = "any hazard exists"
     help = "Build the demo hazard ledger (重大事故隐患台账) over the registry demo's mines, last three years."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Do nothing when any hazard exists (or the registry demo is missing).")
-        parser.add_argument("--seed", type=int, default=2024, help="Random seed (default 2024).")
+    def add_options(self, parser: CommandParser) -> None:
         parser.add_argument("--hazards", type=int, default=DEFAULT_HAZARDS,
                             help=f"Number of hazards (default {DEFAULT_HAZARDS}).")
-        parser.add_argument("--allow-without-debug", action="store_true",
-                            help="Build even though DEBUG is off (demo data on a disposable test server).")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG and not options["allow_without_debug"]:
-            raise CommandError("Refusing to build demo data with DEBUG off. Pass --allow-without-debug for a "
-                               "disposable test server.")
+    def blocker(self) -> str:
+        return hazard_demo_blocker()
+
+    def build(self, **options: Any) -> None:
         if options["hazards"] < 1:
             raise CommandError("--hazards must be at least 1")
-        blocker = hazard_demo_blocker()
-        if blocker:
-            if options["if_empty"]:
-                self.stdout.write(f"Demo hazard ledger not built: {blocker}.")
-                return
-            raise CommandError(f"Demo hazard ledger not built: {blocker}.")
         started = time.perf_counter()
         try:
             counts = build_hazard_demo(seed=options["seed"], hazards=options["hazards"], stdout=self.stdout)

@@ -9,37 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from minesafe.core.management.demo import DemoCommand
 from minesafe.monitoring.demo import HISTORY_HOURS, build_monitoring_demo, monitoring_demo_blocker
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
+    title = "Demo monitoring"
+    exists = "any sensor exists"
     help = ("Build demo monitoring: sensors for every mine, gateways for the demo enterprise, a day of simulated "
             "readings with injected episodes for the demo county, then alarms and falsification flags.")
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Do nothing when any sensor exists (or the registry demo is missing).")
-        parser.add_argument("--seed", type=int, default=2024, help="Random seed (default 2024).")
+    def add_options(self, parser: CommandParser) -> None:
         parser.add_argument("--hours", type=int, default=HISTORY_HOURS,
                             help=f"Hours of history to simulate (default {HISTORY_HOURS}).")
-        parser.add_argument("--allow-without-debug", action="store_true",
-                            help="Build even though DEBUG is off (demo data on a disposable test server).")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG and not options["allow_without_debug"]:
-            raise CommandError("Refusing to build demo data with DEBUG off. Pass --allow-without-debug for a "
-                               "disposable test server.")
+    def blocker(self) -> str:
+        return monitoring_demo_blocker()
+
+    def build(self, **options: Any) -> None:
         if options["hours"] < 1:
             raise CommandError("--hours must be at least 1")
-        blocker = monitoring_demo_blocker()
-        if blocker:
-            if options["if_empty"]:
-                self.stdout.write(f"Demo monitoring not built: {blocker}.")
-                return
-            raise CommandError(f"Demo monitoring not built: {blocker}.")
         verbose = options["verbosity"] >= 2
         counts = build_monitoring_demo(seed=options["seed"], hours=options["hours"],
                                        stdout=self.stdout.write if verbose else None)

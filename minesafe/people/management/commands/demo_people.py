@@ -9,32 +9,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
+from minesafe.core.management.demo import DemoCommand
 from minesafe.people.demo import build_people_demo, people_demo_blocker
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
+    title = "Demo rosters"
+    exists = "any person exists"
     help = "Build demo rosters (五职矿长, 五科, special operators), training, drills and findings for the demo mines."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Do nothing when any person exists (or the registry demo is missing).")
-        parser.add_argument("--seed", type=int, default=2024, help="Random seed (default 2024).")
-        parser.add_argument("--allow-without-debug", action="store_true",
-                            help="Build even though DEBUG is off (demo data on a disposable test server).")
+    def blocker(self) -> str:
+        return people_demo_blocker()
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG and not options["allow_without_debug"]:
-            raise CommandError("Refusing to build demo data with DEBUG off. Pass --allow-without-debug for a "
-                               "disposable test server.")
-        blocker = people_demo_blocker()
-        if blocker:
-            if options["if_empty"]:
-                self.stdout.write(f"Demo rosters not built: {blocker}.")
-                return
-            raise CommandError(f"Demo rosters not built: {blocker}.")
+    def build(self, **options: Any) -> None:
         started = time.perf_counter()
         counts = build_people_demo(seed=options["seed"])
         elapsed = time.perf_counter() - started

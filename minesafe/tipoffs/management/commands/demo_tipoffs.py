@@ -9,32 +9,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
+from minesafe.core.management.demo import DemoCommand
 from minesafe.tipoffs.demo import build_tipoffs_demo, tipoffs_demo_blocker
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
+    title = "Demo tip-offs"
+    exists = "any tip-off exists"
     help = "Build demo tip-offs (举报) at every stage: received, accepted, verified, handled, answered, rewarded."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Do nothing when any tip-off exists (or the registry demo is missing).")
-        parser.add_argument("--seed", type=int, default=2024, help="Random seed (default 2024).")
-        parser.add_argument("--allow-without-debug", action="store_true",
-                            help="Build even though DEBUG is off (demo data on a disposable test server).")
+    def blocker(self) -> str:
+        return tipoffs_demo_blocker()
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG and not options["allow_without_debug"]:
-            raise CommandError("Refusing to build demo data with DEBUG off. Pass --allow-without-debug for a "
-                               "disposable test server.")
-        blocker = tipoffs_demo_blocker()
-        if blocker:
-            if options["if_empty"]:
-                self.stdout.write(f"Demo tip-offs not built: {blocker}.")
-                return
-            raise CommandError(f"Demo tip-offs not built: {blocker}.")
+    def build(self, **options: Any) -> None:
         started = time.perf_counter()
         counts = build_tipoffs_demo(seed=options["seed"])
         elapsed = time.perf_counter() - started
