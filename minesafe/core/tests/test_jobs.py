@@ -15,6 +15,7 @@ from minesafe.core.errors import FieldErrors, PermissionDenied
 from minesafe.core.models import AuditEntry, ImportJob
 from minesafe.core.xlsx import RowError, SheetError
 from minesafe.testing.factories import World
+from minesafe.testing.jobs import record_progress
 
 KIND = "tests.fake"
 
@@ -119,20 +120,7 @@ def test_inline_mode_runs_in_the_request(world: World, fake: jobs.Importer, sett
 @pytest.mark.django_db
 def test_run_records_progress_counts_and_row_errors(world: World, fake: jobs.Importer, monkeypatch) -> None:
     job = _job(world, b"5")
-    seen: list[tuple[int, int]] = []
-    run = fake.run
-
-    def spy(**kw: Any) -> Created:
-        progress = kw["progress"]
-
-        def recording(done: int, total: int) -> None:
-            progress(done, total)
-            seen.append(ImportJob.objects.values_list("processed_rows", "total_rows").get(pk=job.pk))
-
-        return run(**{**kw, "progress": recording})
-
-    monkeypatch.setitem(jobs._IMPORTERS, KIND, jobs.Importer(**{**fake.__dict__, "run": spy}))
-    monkeypatch.setattr(jobs, "PROGRESS_EVERY_SECONDS", 0.0)
+    seen = record_progress(monkeypatch, KIND, job)
     assert jobs.run_import(job.pk) is True
     assert seen == [(0, 5), (1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
     job.refresh_from_db()

@@ -16,10 +16,10 @@ from minesafe.core import jobs
 from minesafe.core.errors import PermissionDenied
 from minesafe.core.models import AuditEntry, ImportJob
 from minesafe.hazards import services
-from minesafe.hazards.io import IMPORT_COLUMNS, SELF_CHECK_IMPORT_KIND, ImportResult
+from minesafe.hazards.io import IMPORT_COLUMNS, SELF_CHECK_IMPORT_KIND
 from minesafe.hazards.models import Hazard
 from minesafe.testing.factories import World
-from minesafe.testing.jobs import join_import_thread
+from minesafe.testing.jobs import join_import_thread, record_progress
 
 KIND = SELF_CHECK_IMPORT_KIND
 HEADERS = [c.header for c in IMPORT_COLUMNS]
@@ -49,20 +49,7 @@ def _job(world: World, data: bytes, actor: Any = None) -> ImportJob:
 @pytest.mark.django_db
 def test_job_records_progress_keeps_good_rows_and_the_row_errors(world: World, monkeypatch) -> None:
     job = _job(world, _sheet(world, 6, bad=(1, 4)))
-    seen: list[tuple[int, int]] = []
-    importer = jobs.importer_for(KIND)
-
-    def spy(**kw: Any) -> ImportResult:
-        progress = kw["progress"]
-
-        def recording(done: int, total: int) -> None:
-            progress(done, total)
-            seen.append(ImportJob.objects.values_list("processed_rows", "total_rows").get(pk=job.pk))
-
-        return importer.run(**{**kw, "progress": recording})
-
-    monkeypatch.setitem(jobs._IMPORTERS, KIND, jobs.Importer(**{**importer.__dict__, "run": spy}))
-    monkeypatch.setattr(jobs, "PROGRESS_EVERY_SECONDS", 0.0)
+    seen = record_progress(monkeypatch, KIND, job)
     assert jobs.run_import(job.pk) is True
     assert seen == [(i, 6) for i in range(7)]  # every row, then the end, visible to the polling page
     job.refresh_from_db()

@@ -16,12 +16,12 @@ from minesafe.accounts.models import Role
 from minesafe.core import jobs
 from minesafe.core.errors import FieldErrors, PermissionDenied
 from minesafe.core.models import AuditEntry, ImportJob
-from minesafe.people.io import ROSTER_IMPORT_KIND, TRAINING_IMPORT_KIND, ImportResult
+from minesafe.people.io import ROSTER_IMPORT_KIND, TRAINING_IMPORT_KIND
 from minesafe.people.models import Attendance, Person, TrainingSession
 from minesafe.people.tests.helpers import make_id, person, post
 from minesafe.testing import factories
 from minesafe.testing.factories import World
-from minesafe.testing.jobs import join_import_thread
+from minesafe.testing.jobs import join_import_thread, record_progress
 
 ROSTER_HEADERS = ["姓名", "身份证号", "学历", "用工形式"]
 TRAINING_HEADERS = ["矿山编号", "培训日期", "培训类型", "培训名称", "学时", "身份证号", "姓名"]
@@ -69,20 +69,7 @@ def test_both_kinds_are_registered_with_the_job_page() -> None:
 @pytest.mark.django_db
 def test_roster_job_records_progress_keeps_good_rows_and_the_row_errors(world: World, monkeypatch) -> None:
     job = _job(world, _roster(6, bad=(1, 4)))
-    seen: list[tuple[int, int]] = []
-    importer = jobs.importer_for(ROSTER_IMPORT_KIND)
-
-    def spy(**kw: Any) -> ImportResult:
-        progress = kw["progress"]
-
-        def recording(done: int, total: int) -> None:
-            progress(done, total)
-            seen.append(ImportJob.objects.values_list("processed_rows", "total_rows").get(pk=job.pk))
-
-        return importer.run(**{**kw, "progress": recording})
-
-    monkeypatch.setitem(jobs._IMPORTERS, ROSTER_IMPORT_KIND, jobs.Importer(**{**importer.__dict__, "run": spy}))
-    monkeypatch.setattr(jobs, "PROGRESS_EVERY_SECONDS", 0.0)
+    seen = record_progress(monkeypatch, ROSTER_IMPORT_KIND, job)
     assert jobs.run_import(job.pk) is True
     assert seen == [(i, 6) for i in range(7)]  # every row, then the end, visible to the polling page
     job.refresh_from_db()
