@@ -61,6 +61,7 @@ __all__ = [
     "handle",
     "identify_mine",
     "merge",
+    "normalise_code",
     "open_tipoff",
     "record_payment",
     "reveal_identity",
@@ -117,6 +118,12 @@ def format_secret(secret: str) -> str:
 def _normalise(value: str) -> str:
     """Upper-case, without spaces or dashes (codes and secrets are shown grouped with dashes)."""
     return re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
+
+
+def normalise_code(value: str) -> str:
+    """A receipt code as typed (dashes, spaces, lower case, prefix left out) → the stored form."""
+    code = _normalise(value)
+    return CODE_PREFIX + code if len(code) == CODE_LENGTH else code
 
 
 def _hash_secret(secret: str) -> str:
@@ -279,9 +286,7 @@ def open_tipoff(*, code: str, secret: str, client: str) -> Tipoff:
     limit = settings.TIPOFF_LOOKUP_FAILURES
     _throttle("tipoff.lookup", client, ((limit, WINDOW_LOOKUP),),
               _("Too many wrong codes from your network address. Please wait 15 minutes and try again."))
-    code = _normalise(code)
-    if len(code) == CODE_LENGTH:
-        code = CODE_PREFIX + code  # typed without the prefix
+    code = normalise_code(code)
     tipoff = Tipoff.objects.filter(receipt_code=code).first() if len(code) == len(CODE_PREFIX) + CODE_LENGTH else None
     ok = tipoff is not None and hmac.compare_digest(_hash_secret(_normalise(secret)), tipoff.secret_hash)
     if tipoff is None or not ok:

@@ -65,14 +65,6 @@ def _parse_date(value: str) -> dt.date | None:
         return None
 
 
-def _normalise_code(value: str) -> str:
-    """A receipt code as typed (dashes, spaces, lower case, prefix left out) → the stored form."""
-    code = re.sub(r"[^0-9A-Za-z]", "", value).upper()
-    if len(code) == services.CODE_LENGTH and not code.startswith(services.CODE_PREFIX):
-        code = services.CODE_PREFIX + code
-    return code
-
-
 def current_due(t: Tipoff) -> dt.date | None:
     """The nearest deadline the report's status still has to meet (those rules.overdue_flags checks)."""
     if t.status == TipoffStatus.RECEIVED:
@@ -497,7 +489,7 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
         if raw.isdigit() and len(raw) < services.CODE_LENGTH:
             primary = visible.filter(pk=int(raw)).first()
         else:
-            primary = visible.filter(receipt_code=_normalise_code(raw)).first()
+            primary = visible.filter(receipt_code=services.normalise_code(raw)).first()
         if primary is None:
             f.add_error("primary", _("No report with this receipt code or number in your jurisdiction."))
             return None
