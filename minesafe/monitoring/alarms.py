@@ -27,7 +27,7 @@ from minesafe.core.errors import Conflict, FieldErrors
 from minesafe.hazards.choices import HazardSource
 from minesafe.hazards.models import Hazard
 from minesafe.monitoring.choices import AlarmKind, FlagStatus
-from minesafe.monitoring.models import Alarm, AlarmComment, FalsificationFlag
+from minesafe.monitoring.models import ACTIVE_ALARM, Alarm, AlarmComment, FalsificationFlag
 from minesafe.rules.hazard_standards import standard_for
 
 __all__ = [
@@ -257,7 +257,7 @@ def active_alarms(user: Any) -> QuerySet[Alarm]:
     first; a county, its city and its province all see the county's mines' alarms (scoping)."""
     if not has_perm(user, "monitoring.view"):
         return Alarm.objects.none()
-    return (Alarm.objects.visible_to(user).filter(ended_at__isnull=True, cleared_at__isnull=True)
+    return (Alarm.objects.visible_to(user).filter(ACTIVE_ALARM)
             .select_related("mine", "sensor", "acknowledged_by", "assigned_to", "inhibited_by")
             .order_by("-severity", "-started_at", "-id"))
 

@@ -35,7 +35,7 @@ from minesafe.core.errors import FieldErrors, NotFound
 from minesafe.core.middleware import request_id_of
 from minesafe.monitoring import alarms, queries
 from minesafe.monitoring.choices import AlarmKind, FalsificationPattern, FlagStatus
-from minesafe.monitoring.models import Alarm, FalsificationFlag, Sensor
+from minesafe.monitoring.models import ACTIVE_ALARM, Alarm, FalsificationFlag, Sensor
 from minesafe.registry.models import Mine
 
 router = Router(tags=["monitoring"])
@@ -121,7 +121,7 @@ class AlarmOut(_AlarmFields):
 
     @staticmethod
     def resolve_active(obj: Alarm) -> bool:
-        return obj.ended_at is None and obj.cleared_at is None
+        return obj.active
 
     @staticmethod
     def resolve_acknowledged_by_name(obj: Alarm) -> str:
@@ -328,8 +328,7 @@ def list_alarms(request: HttpRequest, filters: Query[AlarmFilters]) -> Any:
         if value is not None:
             qs = qs.filter(**{f: value})
     if filters.active is not None:
-        active = Q(ended_at__isnull=True, cleared_at__isnull=True)
-        qs = qs.filter(active) if filters.active else qs.exclude(active)
+        qs = qs.filter(ACTIVE_ALARM) if filters.active else qs.exclude(ACTIVE_ALARM)
     if filters.acknowledged is not None:
         qs = qs.filter(acknowledged_at__isnull=not filters.acknowledged)
     if filters.assigned_to_me is not None:

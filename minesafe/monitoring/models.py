@@ -140,6 +140,10 @@ class EngineCursor(models.Model):
         return f"{self.shard}:{self.last_seq}"
 
 
+# An alarm the operators still have to deal with: not ended and not cleared (lists, counts, the map).
+ACTIVE_ALARM = Q(ended_at__isnull=True, cleared_at__isnull=True)
+
+
 class Alarm(models.Model):
     """One alarm episode: at most one open alarm per sensor (or per mine for mine-level kinds) and kind."""
 
@@ -186,7 +190,8 @@ class Alarm(models.Model):
 
     @property
     def active(self) -> bool:
-        return self.ended_at is None
+        """The row form of ``ACTIVE_ALARM``."""
+        return self.ended_at is None and self.cleared_at is None
 
 
 class AlarmComment(models.Model):

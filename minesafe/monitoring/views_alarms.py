@@ -38,7 +38,7 @@ from minesafe.core.xlsx import XLSX_CONTENT_TYPE, Column, text, write_workbook
 from minesafe.monitoring import alarms, queries
 from minesafe.monitoring.choices import AlarmKind, FalsificationPattern, FlagStatus, Severity
 from minesafe.monitoring.forms_alarms import ACTION_FORMS, AlarmActionForm, FlagDecideForm
-from minesafe.monitoring.models import Alarm, FalsificationFlag, Sensor
+from minesafe.monitoring.models import ACTIVE_ALARM, Alarm, FalsificationFlag, Sensor
 from minesafe.registry.models import Mine
 
 SEVERITY_COLOURS = {s: queries.LEVEL_COLOURS[s] for s in Severity.values}
@@ -118,8 +118,7 @@ def alarm_listing(request: HttpRequest, *, paginate: bool = True) -> Listing:
     state = request.GET.get("state", "")
     if state in ("active", "ended"):  # active as alarms.active_alarms: neither ended nor cleared
         extra["state"] = state
-        active = Q(ended_at__isnull=True, cleared_at__isnull=True)
-        qs = qs.filter(active) if state == "active" else qs.exclude(active)
+        qs = qs.filter(ACTIVE_ALARM) if state == "active" else qs.exclude(ACTIVE_ALARM)
     ack = request.GET.get("ack", "")
     if ack in ("yes", "no"):
         extra["ack"] = ack
@@ -148,11 +147,11 @@ def alarm_listing(request: HttpRequest, *, paginate: bool = True) -> Listing:
 def _grouped(request: HttpRequest, listing: Listing) -> Any:
     """The filtered alarms per mine: counts by severity and state, newest start (one query a page)."""
     rows = (listing.queryset.order_by().values("mine_id", "mine__name", "mine__county__name")
-            .annotate(n=Count("id"), active=Count("id", filter=Q(ended_at__isnull=True, cleared_at__isnull=True)),
+            .annotate(n=Count("id"), active=Count("id", filter=ACTIVE_ALARM),
                       critical=Count("id", filter=Q(severity=Severity.CRITICAL)),
                       alarm=Count("id", filter=Q(severity=Severity.ALARM)),
                       notice=Count("id", filter=Q(severity=Severity.NOTICE)),
-                      level=Max("severity", filter=Q(ended_at__isnull=True, cleared_at__isnull=True)),
+                      level=Max("severity", filter=ACTIVE_ALARM),
                       latest=Max("started_at"))
             .order_by("-active", "-level", "-n", "mine__name", "mine_id"))
     page = Paginator(rows, listing.per_page).get_page(request.GET.get("page"))
